@@ -1,0 +1,16 @@
+from commitments.models.companies import Company
+from commitments.models.events import PledgeEvent
+from commitments.models.notifications import Notification
+from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
+from commitments.models.sources import Source
+
+__all__ = [
+    "FINAL_STATUSES",
+    "Category",
+    "Company",
+    "Notification",
+    "Pledge",
+    "PledgeEvent",
+    "Source",
+    "Status",
+]

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+
+
+class NotificationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Notification.Status.PENDING)
+
+
+class Notification(models.Model):
+    """One email to one recipient about one occurrence: the unit of delivery.
+
+    The unique constraint on (pledge, kind, occurrence, recipient) is what makes
+    "never twice" hold even when sweeps overlap; the status column is the claim
+    (pending → sending → sent/failed) that lets several workers share the work.
+    """
+
+    class Kind(models.TextChoices):
+        UPCOMING = "upcoming", "Deadline coming up (staff)"
+        PASSED = "passed", "Deadline passed (staff)"
+        OVERDUE = "overdue", "Still awaiting a verdict (staff)"
+        ALERT = "alert", "Subscriber alert"
+        CONFIRM = "confirm", "Subscription confirmation"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    pledge = models.ForeignKey(
+        "commitments.Pledge",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+    )
+    event = models.ForeignKey(
+        "commitments.PledgeEvent",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Which instance of the reminder this is, e.g. "2021-06-10/7d" for the 7-day warning.
+    occurrence = models.CharField(max_length=100)
+    recipient = models.EmailField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Earliest moment a retry may be attempted (backoff); None = as soon as possible.
+    retry_after = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge", "kind", "occurrence", "recipient"],
+                name="notification_once_per_recipient",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                name="notification_unfinished",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient} ({self.get_status_display()})"

@@ -1,0 +1,245 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from commitments import calendar, reminders
+from commitments.validators import validate_plain_text
+
+
+class Status(models.TextChoices):
+    NOT_YET_RATED = "not_yet_rated", "Not yet rated"
+    IN_PROGRESS = "in_progress", "In progress"
+    STALLED = "stalled", "Stalled"
+    KEPT = "kept", "Kept"
+    PARTIALLY_KEPT = "partially_kept", "Partially kept"
+    BROKEN = "broken", "Broken"
+
+
+# A final verdict ends the pledge's story: no more reminders, never "overdue".
+FINAL_STATUSES = frozenset({Status.KEPT, Status.PARTIALLY_KEPT, Status.BROKEN})
+
+
+class Category(models.TextChoices):
+    MORATORIUM = "moratorium", "Moratorium"
+    EXIT = "exit", "Exit"
+    DONATION = "donation", "Donation"
+    POLICY_CHANGE = "policy_change", "Policy change"
+    HIRING = "hiring", "Hiring & workforce"
+    OTHER = "other", "Other"
+
+
+class PledgeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def with_deadline(self):
+        return self.filter(deadline__isnull=False)
+
+    def final(self):
+        return self.filter(status__in=FINAL_STATUSES)
+
+    def not_final(self):
+        return self.exclude(status__in=FINAL_STATUSES)
+
+    def overdue(self):
+        """Deadline day over in the tracker's zone, and no final verdict yet."""
+        return self.not_final().filter(deadline__lt=calendar.today())
+
+    def awaiting_verdict(self):
+        """Published pledges a reviewer must rule on, the longest-waiting first."""
+        return self.published().overdue().order_by("deadline", "pk")
+
+    def upcoming(self, days=90):
+        """Unrated pledges whose deadline falls within the next ``days`` days (today included)."""
+        today = calendar.today()
+        return (
+            self.not_final()
+            .filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days=days))
+            .order_by("deadline", "pk")
+        )
+
+
+class Pledge(models.Model):
+    Status = Status
+    Category = Category
+
+    company = models.ForeignKey(
+        "commitments.Company", on_delete=models.PROTECT, related_name="pledges"
+    )
+    title = models.CharField(max_length=200, validators=[validate_plain_text])
+    slug = models.SlugField(max_length=220, unique=True)
+    summary = models.TextField(
+        max_length=20_000,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text="Markdown. Raw HTML is not allowed and is removed when shown.",
+    )
+    success_criteria = models.TextField(
+        max_length=5_000,
+        validators=[validate_plain_text],
+        help_text="What would count as kept, stated when the pledge is logged.",
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    announced_on = models.DateField()
+    deadline = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The calendar day the pledge falls due. Empty means ongoing, no stated end.",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NOT_YET_RATED, db_index=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_pledges",
+        help_text="The staff member responsible for ruling on this pledge.",
+    )
+    is_published = models.BooleanField(
+        "published", default=False, help_text="Drafts are visible to staff only."
+    )
+
+    amount_pledged = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    amount_delivered = models.DecimalField(
+        "amount confirmed delivered",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, e.g. USD.")
+    delivered_may_exceed_pledged = models.BooleanField(
+        default=False, help_text="Tick when the company confirmed giving more than it pledged."
+    )
+
+    # Bumped on every workflow change so two reviewers cannot overwrite each other unseen.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # The next moment the reminder sweep must look at this pledge; None when nothing is due.
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords(excluded_fields=["next_reminder_at", "updated_at"])
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-announced_on", "-pk"]
+        permissions = [
+            ("record_verdict", "Can record a verdict on a pledge"),
+            ("move_deadline", "Can move a pledge's deadline"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at"],
+                name="pledge_reminder_due",
+                condition=models.Q(next_reminder_at__isnull=False),
+            ),
+            models.Index(fields=["deadline"], name="pledge_deadline"),
+            models.Index(fields=["-announced_on", "-id"], name="pledge_announced"),
+        ]
+
+    def __str__(self):
+        return f"{self.company.name} — {self.title}" if self.company_id else self.title
+
+    def save(self, *args, **kwargs):
+        if self.currency:
+            self.currency = self.currency.upper()
+        if not self.slug:
+            self.slug = self._unique_slug()
+        self.next_reminder_at = reminders.next_check_at(self)
+        super().save(*args, **kwargs)
+        self._sync_announced_event()
+
+    def get_absolute_url(self):
+        return reverse("commitments:pledge", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.deadline and self.announced_on and self.deadline < self.announced_on:
+            errors["deadline"] = "The deadline cannot be before the day the pledge was announced."
+        pledged, delivered = self.amount_pledged, self.amount_delivered
+        if (pledged is not None or delivered is not None) and not self.currency:
+            errors["currency"] = "Give the currency of the amounts, e.g. USD."
+        if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
+            errors["currency"] = "Use a three-letter ISO 4217 code, e.g. USD."
+        if delivered is not None and pledged is None:
+            errors["amount_pledged"] = "Give the amount pledged before an amount delivered."
+        elif (
+            delivered is not None
+            and pledged is not None
+            and delivered > pledged
+            and not self.delivered_may_exceed_pledged
+        ):
+            errors["amount_delivered"] = (
+                "Delivered is more than pledged. Tick “delivered may exceed pledged” "
+                "if the company really gave more."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _unique_slug(self):
+        base = slugify(f"{self.company.name} {self.title}")[:200] or "pledge"
+        slug, n = base, 2
+        while Pledge.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+    def _sync_announced_event(self):
+        from commitments.models.events import PledgeEvent
+
+        PledgeEvent.objects.update_or_create(
+            pledge=self,
+            kind=PledgeEvent.Kind.ANNOUNCED,
+            defaults={"occurred_on": self.announced_on, "new_status": Status.NOT_YET_RATED},
+        )
+
+    # --- Derived state, never stored by hand -------------------------------------------
+
+    @property
+    def is_final(self):
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_overdue(self):
+        return bool(self.deadline) and not self.is_final and self.deadline < calendar.today()
+
+    @property
+    def days_overdue(self):
+        return (calendar.today() - self.deadline).days if self.is_overdue else 0
+
+    @property
+    def days_left(self):
+        """Days until the deadline (0 on the day itself); None without a future deadline."""
+        if not self.deadline or self.deadline < calendar.today():
+            return None
+        return (self.deadline - calendar.today()).days
+
+    @property
+    def is_financial(self):
+        return self.amount_pledged is not None
+
+    @property
+    def delivered_percent(self):
+        if not self.amount_pledged:
+            return None
+        return round(100 * (self.amount_delivered or 0) / self.amount_pledged, 1)

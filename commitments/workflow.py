@@ -1,0 +1,141 @@
+"""The two ways a pledge's story moves on: a verdict, or a moved deadline.
+
+Each function checks the actor's permission, checks the pledge has not changed
+since the actor loaded it, updates the pledge and writes its ``PledgeEvent`` in
+one transaction. Nothing else changes a pledge's status or deadline.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from commitments import calendar
+from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent
+
+
+class StaleEdit(Exception):
+    """The pledge changed after the actor opened it; their change was not applied."""
+
+    def __init__(self, pledge):
+        super().__init__(
+            "This pledge changed since you opened it. Reload it, check the latest "
+            "history, and record your change again."
+        )
+        self.pledge = pledge
+
+
+def _lock_current(pledge, expected_version):
+    """Lock the pledge row and refuse if someone else changed it meanwhile."""
+    current = Pledge.objects.select_for_update().select_related("company").get(pk=pledge.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(current)
+    return current
+
+
+def _require(actor, perm):
+    if actor is not None and not actor.has_perm(f"commitments.{perm}"):
+        raise PermissionDenied(f"You do not have permission to {perm.replace('_', ' ')}.")
+
+
+@transaction.atomic
+def record_verdict(
+    pledge, *, status, rationale, sources=(), effective_on=None, actor, expected_version=None
+):
+    """Rate a pledge and write the "verdict recorded" event.
+
+    ``actor`` is the staff user ruling (None only for trusted system code such as
+    data loading). Final verdicts need evidence; repeating the current verdict is
+    allowed only with a new rationale, and shows as a new event.
+    """
+    _require(actor, "record_verdict")
+    rationale = (rationale or "").strip()
+    sources = list(sources)
+    errors = {}
+    if status not in Pledge.Status.values:
+        errors["status"] = "Choose one of the listed statuses."
+    if not rationale:
+        errors["rationale"] = "Explain the verdict: readers see this rationale."
+    if status in FINAL_STATUSES and not sources:
+        errors["sources"] = (
+            "A final verdict (kept, partially kept, broken) needs at least one source."
+        )
+    if any(source.pledge_id != pledge.pk for source in sources):
+        errors["sources"] = "Sources must belong to this pledge."
+    if errors:
+        raise ValidationError(errors)
+
+    current = _lock_current(pledge, expected_version)
+    if status == current.status:
+        last = current.events.filter(kind=PledgeEvent.Kind.STATUS_CHANGED).first()
+        if last is None or last.rationale.strip() == rationale:
+            raise ValidationError(
+                {
+                    "rationale": "This is already the pledge's status. Give a new rationale to re-affirm it."
+                }
+            )
+
+    event = PledgeEvent.objects.create(
+        pledge=current,
+        kind=PledgeEvent.Kind.STATUS_CHANGED,
+        occurred_on=effective_on or calendar.today(),
+        recorded_by=actor,
+        old_status=current.status,
+        new_status=status,
+        rationale=rationale,
+    )
+    event.sources.set(sources)
+    current.status = status
+    current.version += 1  # safe: the row is locked
+    current._change_reason = f"Verdict: {current.get_status_display()}"
+    current.save()
+    _copy_state(current, pledge)
+    return event
+
+
+@transaction.atomic
+def move_deadline(
+    pledge, *, new_deadline, rationale, source=None, effective_on=None, actor, expected_version=None
+):
+    """Postpone, extend or end a deadline (``new_deadline=None`` makes it indefinite).
+
+    The old and new dates go into a "deadline moved" event, so the public page
+    can say how many times a pledge was postponed. Reminders re-arm for the new date.
+    """
+    _require(actor, "move_deadline")
+    rationale = (rationale or "").strip()
+    errors = {}
+    if not rationale:
+        errors["rationale"] = "Say why the deadline moved."
+    if new_deadline is not None and new_deadline < pledge.announced_on:
+        errors["new_deadline"] = "The deadline cannot be before the day the pledge was announced."
+    if new_deadline == pledge.deadline:
+        errors["new_deadline"] = "That is already the deadline."
+    if source is not None and source.pledge_id != pledge.pk:
+        errors["source"] = "The source must belong to this pledge."
+    if errors:
+        raise ValidationError(errors)
+
+    current = _lock_current(pledge, expected_version)
+    event = PledgeEvent.objects.create(
+        pledge=current,
+        kind=PledgeEvent.Kind.DEADLINE_CHANGED,
+        occurred_on=effective_on or calendar.today(),
+        recorded_by=actor,
+        old_deadline=current.deadline,
+        new_deadline=new_deadline,
+        rationale=rationale,
+    )
+    if source is not None:
+        event.sources.add(source)
+    current.deadline = new_deadline
+    current.version += 1  # safe: the row is locked
+    current._change_reason = "Deadline moved"
+    current.save()
+    _copy_state(current, pledge)
+    return event
+
+
+def _copy_state(source, target):
+    """Let the caller's object reflect the saved row."""
+    if source is not target:
+        for field in ("status", "deadline", "version", "next_reminder_at", "updated_at"):
+            setattr(target, field, getattr(source, field))

@@ -1,0 +1,22 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+
+app = Celery("tracker")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def schedule_periodic_tasks(sender, **kwargs):
+    from django.conf import settings
+
+    # An interval, not a local-time crontab: a sweep is idempotent, so a DST jump
+    # or a late tick costs nothing, and catch-up after downtime is the sweep's job.
+    sender.add_periodic_task(
+        settings.TRACKER_SWEEP_INTERVAL_SECONDS,
+        sender.signature("commitments.sweep_deadlines"),
+        name="sweep deadlines",
+    )
