@@ -34,7 +34,9 @@ done
 [ "$code" = 200 ] || fail "home page answered $code"
 echo "compose smoke: web answers 200 on /"
 for _ in $(seq 20); do
-  celery --app tracker inspect ping --timeout 5 2>/dev/null | grep -q pong && pinged=1 && break
+  # Capture first: with pipefail, grep -q closing the pipe early would fail the pipeline.
+  answer=$(celery --app tracker inspect ping --timeout 5 2>&1 || true)
+  case "$answer" in *pong*) pinged=1 && break ;; esac
   sleep 1
 done
 [ -n "${pinged:-}" ] || fail "worker did not answer ping"
