@@ -23,7 +23,6 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py ensure_local_admin
 	PORT=$(PORT) scripts/run.sh
 
 ## The whole test suite (SQLite locally; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set).
