@@ -1,11 +1,11 @@
 from django.urls import path
 
-from commitments import views
+from commitments.views import companies, pledges
 
 app_name = "commitments"
 
 urlpatterns = [
-    path("", views.PledgeListView.as_view(), name="home"),
-    path("pledges/<slug:slug>/", views.PledgeDetailView.as_view(), name="pledge"),
-    path("companies/<slug:slug>/", views.CompanyDetailView.as_view(), name="company"),
+    path("", pledges.PledgeListView.as_view(), name="home"),
+    path("pledges/<slug:slug>/", pledges.PledgeDetailView.as_view(), name="pledge"),
+    path("companies/<slug:slug>/", companies.CompanyDetailView.as_view(), name="company"),
 ]

@@ -1,7 +1,7 @@
 from django.db.models import Prefetch
 from django.views.generic import DetailView, ListView
 
-from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.models import Pledge, PledgeEvent, Source
 
 
 class PledgeListView(ListView):
@@ -31,14 +31,3 @@ class PledgeDetailView(DetailView):
                 Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
             )
         )
-
-
-class CompanyDetailView(DetailView):
-    template_name = "commitments/company_detail.html"
-    context_object_name = "company"
-    queryset = Company.objects.all()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["pledges"] = self.object.pledges.published()
-        return context

@@ -1,0 +1,3 @@
+"""The staff UI. One module per area; importing them registers the ModelAdmins."""
+
+from commitments.admin import companies, notifications, pledges, sources  # noqa: F401
