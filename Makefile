@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check migrations-check install bench backup restore compose-check clean
+.PHONY: run test lint format check migrations-check check-deploy audit install bench backup restore compose-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,27 @@ check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 migrations-check: check
+
+## `manage.py check --deploy` under production-like settings; any warning fails.
+check-deploy: install
+	scripts/check-deploy.sh
+
+## Audit pinned requirements for known vulnerabilities (accept one in .ci/audit-ignore).
+audit: install
+	scripts/audit-deps.sh
+
+## Back up the configured database to var/backups/ (pg_dump, or a SQLite snapshot).
+backup: install
+	$(BIN)/python manage.py backup
+
+## Restore a backup: make restore FILE=var/backups/tracker-....dump (stop the app first).
+restore: install
+	@test -n "$(FILE)" || (echo "usage: make restore FILE=path/to/backup" && exit 2)
+	$(BIN)/python manage.py restore "$(FILE)"
+
+## Run the compose services' commands against local PostgreSQL/Redis and smoke-test them.
+compose-check: install
+	scripts/compose-smoke.sh
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

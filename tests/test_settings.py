@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
-    "SECRET_KEY": "x" * 60,
+    "SECRET_KEY": "Zq8-vN3rT5yW1uP0aS4dF7gH2jK9lX6cV_bM" * 2,
     "DATABASE_URL": "postgres://tracker@db:5432/tracker",
     "ALLOWED_HOSTS": "tracker.example.org",
     "CELERY_BROKER_URL": "redis://redis:6379/0",
@@ -78,7 +78,19 @@ def test_an_unknown_time_zone_is_an_error():
 
 def test_secrets_can_come_from_files(tmp_path):
     secret_file = tmp_path / "secret_key"
-    secret_file.write_text("s" * 60)
+    secret_file.write_text(PRODUCTION_ENV["SECRET_KEY"])
     env = {**PRODUCTION_ENV, "SECRET_KEY": None, "SECRET_KEY_FILE": str(secret_file)}
     result = load_settings(**env)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_a_weak_secret_key():
+    result = load_settings(**{**PRODUCTION_ENV, "SECRET_KEY": "x" * 60})
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_production_refuses_hsts_shorter_than_a_year():
+    result = load_settings(**PRODUCTION_ENV, SECURE_HSTS_SECONDS="3600")
+    assert result.returncode != 0
+    assert "SECURE_HSTS_SECONDS must be at least one year" in result.stderr

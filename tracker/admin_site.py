@@ -1,0 +1,64 @@
+"""The staff admin, with a second factor where the deployment requires one.
+
+``TRACKER_REQUIRE_2FA`` decides who must confirm a one-time code from an
+authenticator app (django-otp TOTP) after their password: ``superusers`` (the
+production default), ``staff`` (everyone), or ``none`` (local development).
+A user who must use a second factor but has not enrolled a device is logged in
+but sees no admin; ``manage.py enroll_totp USERNAME`` gives them one.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django_otp import devices_for_user, user_has_device
+from django_otp.admin import OTPAdminAuthenticationForm
+
+
+def second_factor_required(user):
+    policy = settings.TRACKER_REQUIRE_2FA
+    return policy == "staff" or (policy == "superusers" and user.is_superuser)
+
+
+class LoginForm(OTPAdminAuthenticationForm):
+    """Password, then a one-time code from users who have enrolled an authenticator.
+
+    django-otp's own form demands a code from everyone; whether a user without a
+    device may in is ``TrackerAdminSite.has_permission``'s decision, not the form's.
+    """
+
+    def clean(self):
+        self.cleaned_data = AdminAuthenticationForm.clean(self)
+        user = self.get_user()
+        if user is not None and (user_has_device(user) or self.cleaned_data.get("otp_token")):
+            self.clean_otp(user)
+        return self.cleaned_data
+
+    def _chosen_device(self, user):
+        """Without a device picker, a 6-digit code is for the authenticator app, anything
+        else a backup code — so staff never have to choose a device by hand."""
+        device = super()._chosen_device(user)
+        if device is None:
+            token = self.cleaned_data.get("otp_token") or ""
+            wanted = "totp" if token.isdigit() and len(token) == 6 else "static"
+            device = next(
+                (
+                    d
+                    for d in devices_for_user(user, for_verify=True)
+                    if wanted in type(d).__name__.lower()
+                ),
+                None,
+            )
+        return device
+
+
+class TrackerAdminSite(admin.AdminSite):
+    site_header = "Commitment Tracker staff"
+    site_title = "Commitment Tracker staff"
+    index_title = "Pledges, sources and verdicts"
+    login_form = LoginForm
+    login_template = "admin/login_otp.html"
+
+    def has_permission(self, request):
+        if not super().has_permission(request):
+            return False
+        return request.user.is_verified() or not second_factor_required(request.user)
