@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PORT=${PORT:-8000}
 export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}
+# Someone must receive the demo's deadline reminders: the local admin, unless told otherwise.
+export TRACKER_STAFF_EMAILS=${TRACKER_STAFF_EMAILS:-admin@localhost}
 parent=$PPID
 
 set -m  # each background job gets its own process group, so nothing it starts is left behind
