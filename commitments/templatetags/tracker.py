@@ -17,3 +17,11 @@ def money(amount, currency=""):
         return ""
     text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
     return f"{currency} {text}".strip()
+
+
+@register.filter
+def money_width(percent):
+    """A percentage clamped to 0–100 for an SVG bar, as a plain number string."""
+    if percent is None:
+        return "0"
+    return f"{min(max(float(percent), 0.0), 100.0):.2f}"
