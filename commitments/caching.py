@@ -147,3 +147,21 @@ def public_page(view=None, *, store=True):
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def memoise(name, compute):
+    """``compute()``, shared across requests until the content version changes.
+
+    For small facts many pages need (the company list, the range of years): one cache
+    round trip instead of a query. Computed afresh when the cache is unavailable.
+    """
+    state = content_version()
+    if state is None:
+        return compute()
+    key = f"tracker:memo:{state[0]}:{name}"
+    missing = object()
+    value = _safe(lambda: cache.get(key, missing), missing)
+    if value is missing:
+        value = compute()
+        _safe(lambda: cache.set(key, value, PAGE_TTL_SECONDS))
+    return value

@@ -164,3 +164,21 @@ def with_deadline_moves(pledges):
         .values("n")
     )
     return pledges.annotate(deadline_moves=Coalesce(Subquery(moves), 0))
+
+
+MONTH_NAMES = ("", *(dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)))
+
+
+def group_by_month(events):
+    """[(year, [(“June 2021”, [events…]), …]), …] in the order given (newest first)."""
+    years = []
+    for event in events:
+        day = event.occurred_on
+        if not years or years[-1][0] != day.year:
+            years.append((day.year, []))
+        months = years[-1][1]
+        label = f"{MONTH_NAMES[day.month]} {day.year}"
+        if not months or months[-1][0] != label:
+            months.append((label, []))
+        months[-1][1].append(event)
+    return years

@@ -3,8 +3,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from commitments import timeline
-from commitments.caching import public_page
-from commitments.models import Company, Pledge, PledgeEvent
+from commitments.caching import memoise, public_page
+from commitments.models import FINAL_STATUSES, Company, Pledge, PledgeEvent
 
 BLOCK_SIZE = 8
 # Above this many companies the filter becomes a text field: a select would weigh megabytes.
@@ -54,12 +54,14 @@ def home(request):
         "form": form,
         "filters": filters,
         "page": page,
+        "years_of_events": timeline.group_by_month(page.items),
         "first_page": before is None and after is None,
-        "companies": company_choices(),
-        "years": year_range(),
+        "companies": memoise("company-choices", company_choices),
+        "years": memoise("year-range", year_range),
         "query": _query_without_cursor(request),
     }
-    if context["first_page"]:
+    # A final-status filter would make both blocks empty by definition: skip their queries.
+    if context["first_page"] and filters.get("status") not in FINAL_STATUSES:
         pledges = timeline.filter_pledges(Pledge.objects.published(), filters).defer(
             "summary", "success_criteria"
         )
