@@ -5,3 +5,8 @@ class CommitmentsConfig(AppConfig):
     name = "commitments"
     verbose_name = "Commitments"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from commitments import caching
+
+        caching.connect_signals()

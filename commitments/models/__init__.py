@@ -1,6 +1,7 @@
 from commitments.models.companies import Company
 from commitments.models.events import PledgeEvent
 from commitments.models.notifications import Notification
+from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.sources import Source
 
@@ -9,6 +10,7 @@ __all__ = [
     "Category",
     "Company",
     "Notification",
+    "Page",
     "Pledge",
     "PledgeEvent",
     "Source",

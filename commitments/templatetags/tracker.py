@@ -1,6 +1,10 @@
+import functools
+
 from django import template
+from django.urls import get_script_prefix, reverse
 
 from commitments import markdown
+from commitments.models import Status
 
 register = template.Library()
 
@@ -17,3 +21,55 @@ def money(amount, currency=""):
         return ""
     text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
     return f"{currency} {text}".strip()
+
+
+@register.filter
+def money_width(percent):
+    """A percentage clamped to 0–100 for an SVG bar, as a plain number string."""
+    if percent is None:
+        return "0"
+    return f"{min(max(float(percent), 0.0), 100.0):.2f}"
+
+
+# Hot-path helpers for long lists. The site is written in English, so dates are formatted
+# without the translation machinery (``|date`` looks up the active language on every call),
+# and URLs are built from one reverse() per kind instead of one per row.
+MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+STATUS_LABELS = dict(Status.choices)
+
+
+@register.filter
+def day_month(day):
+    """2021-06-10 → "10 Jun"."""
+    return f"{day.day} {MONTHS[day.month]}" if day else ""
+
+
+@register.filter
+def short_date(day):
+    """2021-06-10 → "10 Jun 2021"."""
+    return f"{day.day} {MONTHS[day.month]} {day.year}" if day else ""
+
+
+@register.filter
+def status_label(status):
+    return STATUS_LABELS.get(status, status)
+
+
+@functools.lru_cache(maxsize=32)
+def _url_pattern(name, prefix):
+    return reverse(name, kwargs={"slug": "__slug__"}).split("__slug__")
+
+
+def _fast_url(name, slug):
+    before, after = _url_pattern(name, get_script_prefix())
+    return f"{before}{slug}{after}"
+
+
+@register.filter
+def pledge_url(pledge):
+    return _fast_url("commitments:pledge", pledge.slug)
+
+
+@register.filter
+def company_url(company):
+    return _fast_url("commitments:company", company.slug)

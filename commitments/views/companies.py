@@ -1,14 +1,93 @@
-from django.views.generic import DetailView
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
-from commitments.models import Company
+from commitments import calendar, charts, timeline
+from commitments.caching import public_page
+from commitments.models import FINAL_STATUSES, Company, Pledge, Status
+
+INDEX_PAGE_SIZE = 100
 
 
-class CompanyDetailView(DetailView):
-    template_name = "commitments/company_detail.html"
-    context_object_name = "company"
-    queryset = Company.objects.all()
+def _published_count():
+    return Coalesce(
+        Subquery(
+            Pledge.objects.published()
+            .filter(company=OuterRef("pk"))
+            .order_by()
+            .values("company")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["pledges"] = self.object.pledges.published()
-        return context
+
+@require_safe
+@public_page
+def company_index(request):
+    """Companies with published pledges, A–Z, a keyset page at a time (``?after=<name>``)."""
+    after = request.GET.get("after", "")[:200]
+    companies = Company.objects.filter(
+        Exists(Pledge.objects.published().filter(company=OuterRef("pk")))
+    )
+    if after:
+        companies = companies.filter(name__gt=after)
+    rows = list(
+        companies.annotate(pledge_count=_published_count())
+        .order_by("name")
+        .only("name", "slug", "description")[: INDEX_PAGE_SIZE + 1]
+    )
+    context = {
+        "companies": rows[:INDEX_PAGE_SIZE],
+        "next_after": rows[INDEX_PAGE_SIZE - 1].name if len(rows) > INDEX_PAGE_SIZE else None,
+        "paged": bool(after),
+    }
+    return render(request, "commitments/company_index.html", context)
+
+
+def scorecard(company):
+    """Counts by status, the kept-rate among final verdicts, and overdue pledges: one query."""
+    published = Pledge.objects.published().filter(company=company)
+    counts = published.aggregate(
+        total=Count("pk"),
+        overdue=Count(
+            "pk",
+            filter=Q(deadline__lt=calendar.today()) & ~Q(status__in=FINAL_STATUSES),
+        ),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
+    )
+    by_status = {status.value: counts[status.value] for status in Status}
+    rated = sum(by_status[s] for s in FINAL_STATUSES)
+    return {
+        "total": counts["total"],
+        "overdue": counts["overdue"],
+        "rows": [(status, by_status[status.value]) for status in Status],
+        "rated": rated,
+        "kept_rate": round(100 * by_status[Status.KEPT] / rated) if rated else None,
+        "segments": charts.status_segments(by_status),
+    }
+
+
+@require_safe
+@public_page
+def company_detail(request, slug):
+    company = get_object_or_404(Company, slug=slug)
+    pledges = list(
+        timeline.with_deadline_moves(company.pledges.published())
+        .defer("summary", "success_criteria")
+        .order_by("-announced_on", "-pk")
+    )
+    if not pledges:
+        raise Http404("No published pledges")  # a company being prepared stays private
+    for pledge in pledges:
+        pledge.company = company  # the templates name it; no query per pledge
+    context = {
+        "company": company,
+        "pledges": pledges,
+        "score": scorecard(company),
+        "chart": charts.deadline_chart(pledges),
+    }
+    return render(request, "commitments/company_detail.html", context)

@@ -1,33 +1,33 @@
 from django.db.models import Prefetch
-from django.views.generic import DetailView, ListView
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
+from commitments import charts, timeline
+from commitments.caching import public_page
 from commitments.models import Pledge, PledgeEvent, Source
 
 
-class PledgeListView(ListView):
-    template_name = "commitments/home.html"
-    context_object_name = "pledges"
-    paginate_by = 50
-
-    def get_queryset(self):
-        return Pledge.objects.published().select_related("company")
+def public_pledge(slug):
+    pledges = timeline.with_deadline_moves(Pledge.objects.published().select_related("company"))
+    return get_object_or_404(pledges, slug=slug)
 
 
-class PledgeDetailView(DetailView):
-    template_name = "commitments/pledge_detail.html"
-    context_object_name = "pledge"
-
-    def get_queryset(self):
-        return (
-            Pledge.objects.published()
-            .select_related("company")
-            .prefetch_related(
-                Prefetch(
-                    "events",
-                    queryset=PledgeEvent.objects.prefetch_related("sources").order_by(
-                        "-occurred_on", "-pk"
-                    ),
-                ),
-                Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
-            )
-        )
+@require_safe
+@public_page
+def pledge_detail(request, slug):
+    pledge = get_object_or_404(
+        timeline.with_deadline_moves(
+            Pledge.objects.published().select_related("company")
+        ).prefetch_related(
+            Prefetch(
+                "events",
+                queryset=PledgeEvent.objects.prefetch_related(
+                    Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk"))
+                ).order_by("-occurred_on", "-pk"),
+            ),
+            Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
+        ),
+        slug=slug,
+    )
+    context = {"pledge": pledge, "chart": charts.deadline_chart([pledge])}
+    return render(request, "commitments/pledge_detail.html", context)

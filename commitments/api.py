@@ -1,0 +1,167 @@
+"""A read-only JSON API: pledges, companies and events, a keyset page at a time.
+
+Plain Django views: the API is small and read-only, so a framework would add more
+surface than it saves. Every list answers ``{"data": [...], "next": url-or-null}``;
+follow ``next`` until it is null. Field names are documented on the methodology page.
+"""
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from commitments import opendata, timeline
+from commitments.caching import public_page
+from commitments.models import Company, Pledge, PledgeEvent, Source
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def _error(message, status):
+    return JsonResponse({"error": message}, status=status)
+
+
+def _limit(request):
+    try:
+        return min(max(int(request.GET.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
+    except ValueError:
+        return None
+
+
+def _next_url(request, **cursor):
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    query.update(cursor)
+    return f"{settings.SITE_URL}{request.path}?{query.urlencode()}"
+
+
+def _id_page(request, queryset, record):
+    """Rows with id > ``after``, ascending: a stable order for crawling everything."""
+    limit = _limit(request)
+    after = request.GET.get("after", "0")
+    if limit is None or not after.isdigit():
+        return _error("limit and after must be whole numbers.", 400)
+    rows = list(queryset.filter(pk__gt=int(after)).order_by("pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return JsonResponse(
+        {
+            "data": [record(row) for row in rows],
+            "next": _next_url(request, after=rows[-1].pk) if more else None,
+        }
+    )
+
+
+@require_safe
+@public_page
+def pledges(request):
+    filters = timeline.FilterForm(request.GET).filters()
+    queryset = timeline.with_deadline_moves(timeline.public_pledges(filters)).select_related(
+        "company"
+    )
+    return _id_page(request, queryset, opendata.pledge_record)
+
+
+@require_safe
+@public_page
+def pledge(request, slug):
+    queryset = (
+        timeline.with_deadline_moves(Pledge.objects.published())
+        .select_related("company")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=PledgeEvent.objects.prefetch_related("sources").order_by(
+                    "-occurred_on", "-pk"
+                ),
+            ),
+            Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
+        )
+    )
+    found = queryset.filter(slug=slug).first()
+    if found is None:
+        return _error("No published pledge has that slug.", 404)
+    record = opendata.pledge_record(found)
+    for event in found.events.all():
+        event.pledge = found
+    record["events"] = [opendata.event_record(event) for event in found.events.all()]
+    record["sources"] = [
+        {
+            "url": source.url,
+            "title": source.title,
+            "publisher": source.publisher,
+            "published_on": source.published_on.isoformat() if source.published_on else None,
+            "archive_url": source.archive_url or None,
+        }
+        for source in found.sources.all()
+    ]
+    return JsonResponse(record)
+
+
+def _public_companies():
+    return Company.objects.filter(Exists(Pledge.objects.published().filter(company=OuterRef("pk"))))
+
+
+@require_safe
+@public_page
+def companies(request):
+    return _id_page(request, _public_companies(), opendata.company_record)
+
+
+@require_safe
+@public_page
+def company(request, slug):
+    found = _public_companies().filter(slug=slug).first()
+    if found is None:
+        return _error("No company with published pledges has that slug.", 404)
+    record = opendata.company_record(found)
+    record["pledges"] = [
+        reverse("commitments:api_pledge", args=[slug])
+        for slug in Pledge.objects.published()
+        .filter(company=found)
+        .order_by("pk")
+        .values_list("slug", flat=True)
+    ]
+    record["pledges"] = [settings.SITE_URL + path for path in record["pledges"]]
+    return JsonResponse(record)
+
+
+@require_safe
+@public_page
+def events(request):
+    """Newest first; ``before=<occurred_on>.<id>`` continues where ``next`` says."""
+    limit = _limit(request)
+    before = request.GET.get("before")
+    cursor = timeline.parse_cursor(before) if before else None
+    if limit is None or (before and cursor is None):
+        return _error("limit must be a whole number and before look like 2021-06-10.42.", 400)
+    filters = timeline.FilterForm(request.GET).filters()
+    queryset = (
+        timeline.public_events(filters)
+        .select_related("pledge")
+        .only(*EVENT_COLUMNS)
+        .prefetch_related(Prefetch("sources", queryset=Source.objects.only("url")))
+    )
+    page = timeline.page_of_events(queryset, before=cursor, size=limit)
+    return JsonResponse(
+        {
+            "data": [opendata.event_record(event) for event in page.items],
+            "next": _next_url(request, before=page.older) if page.older else None,
+        }
+    )
+
+
+EVENT_COLUMNS = [
+    "pk",
+    "kind",
+    "occurred_on",
+    "old_status",
+    "new_status",
+    "old_deadline",
+    "new_deadline",
+    "rationale",
+    "pledge__slug",
+]

@@ -1,0 +1,115 @@
+"""Stable, documented records for the exports and the JSON API.
+
+Field names here are a public contract: add fields, never rename or remove them.
+``FIELDS`` documents each one on the methodology page.
+"""
+
+from django.conf import settings
+
+from commitments.models import Category, Status
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _amount(value):
+    return str(value) if value is not None else None
+
+
+PLEDGE_FIELDS = {
+    "id": "Stable numeric identifier of the pledge.",
+    "slug": "Short name used in the pledge's address.",
+    "url": "The pledge's public page.",
+    "company": "Company name.",
+    "company_slug": "Short name of the company, as used in its address and in the company filter.",
+    "title": "What was promised, in one line.",
+    "category": "Kind of pledge, one of: " + ", ".join(Category.values) + ".",
+    "status": "Current verdict, one of: " + ", ".join(Status.values) + ".",
+    "announced_on": "Date the pledge was made public (YYYY-MM-DD).",
+    "deadline": "Date it falls due (YYYY-MM-DD), or empty when no end date was stated.",
+    "deadline_moves": "How many times the deadline was moved.",
+    "is_overdue": "True when the deadline has passed without a final verdict.",
+    "amount_pledged": "Money promised, as a decimal string; empty for non-financial pledges.",
+    "amount_delivered": "Money confirmed delivered so far, as a decimal string.",
+    "currency": "ISO 4217 code of the amounts.",
+    "success_criteria": "What would count as kept, stated when the pledge was logged.",
+    "summary": "Background, in Markdown.",
+    "updated_at": "When the record last changed (UTC, ISO 8601).",
+}
+
+
+COMPANY_FIELDS = {
+    "id": "Stable numeric identifier of the company.",
+    "slug": "Short name used in the company's address.",
+    "url": "The company's public page.",
+    "name": "Company name.",
+    "website": "The company's own website.",
+    "description": "One or two sentences about the company.",
+}
+
+EVENT_FIELDS = {
+    "id": "Stable numeric identifier of the event.",
+    "pledge": "Slug of the pledge the event belongs to.",
+    "kind": "announced, deadline_changed, status_changed, deadline_passed or note.",
+    "headline": "One-line description, as on the timeline.",
+    "occurred_on": "The day it happened or took effect (YYYY-MM-DD).",
+    "old_status": "Status before a verdict (status_changed only).",
+    "new_status": "Status after a verdict (status_changed only).",
+    "old_deadline": "Deadline before it moved or passed.",
+    "new_deadline": "Deadline after it moved (empty: no end date any more).",
+    "rationale": "Why: the reviewer's explanation for readers.",
+    "source_urls": "Evidence cited for this step (JSON only).",
+}
+
+
+def pledge_record(pledge):
+    return {
+        "id": pledge.pk,
+        "slug": pledge.slug,
+        "url": settings.SITE_URL + pledge.get_absolute_url(),
+        "company": pledge.company.name,
+        "company_slug": pledge.company.slug,
+        "title": pledge.title,
+        "category": pledge.category,
+        "status": pledge.status,
+        "announced_on": _iso(pledge.announced_on),
+        "deadline": _iso(pledge.deadline),
+        "deadline_moves": getattr(pledge, "deadline_moves", None),
+        "is_overdue": pledge.is_overdue,
+        "amount_pledged": _amount(pledge.amount_pledged),
+        "amount_delivered": _amount(pledge.amount_delivered),
+        "currency": pledge.currency or None,
+        "success_criteria": pledge.success_criteria,
+        "summary": pledge.summary,
+        "updated_at": _iso(pledge.updated_at),
+    }
+
+
+def company_record(company):
+    return {
+        "id": company.pk,
+        "slug": company.slug,
+        "url": settings.SITE_URL + company.get_absolute_url(),
+        "name": company.name,
+        "website": company.website or None,
+        "description": company.description,
+    }
+
+
+def event_record(event, *, with_sources=True):
+    record = {
+        "id": event.pk,
+        "pledge": event.pledge.slug,
+        "kind": event.kind,
+        "headline": event.headline,
+        "occurred_on": _iso(event.occurred_on),
+        "old_status": event.old_status or None,
+        "new_status": event.new_status or None,
+        "old_deadline": _iso(event.old_deadline),
+        "new_deadline": _iso(event.new_deadline),
+        "rationale": event.rationale,
+    }
+    if with_sources:
+        record["source_urls"] = [source.url for source in event.sources.all()]
+    return record

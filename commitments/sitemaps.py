@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from commitments.models import Company, Page, Pledge
+
+
+class SiteSitemap(Sitemap):
+    """Absolute locations come from SITE_URL, as everywhere else, not from the Host header."""
+
+    def get_protocol(self, protocol=None):
+        return settings.SITE_URL.split("://", 1)[0]
+
+    def get_domain(self, site=None):
+        return settings.SITE_URL.split("://", 1)[-1]
+
+
+class PledgeSitemap(SiteSitemap):
+    changefreq = "weekly"
+    limit = 10_000
+
+    def items(self):
+        return Pledge.objects.published().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, pledge):
+        return pledge.updated_at
+
+
+class CompanySitemap(SiteSitemap):
+    changefreq = "weekly"
+    limit = 10_000
+
+    def items(self):
+        published = Pledge.objects.published().filter(company=OuterRef("pk"))
+        return Company.objects.filter(Exists(published)).only("slug").order_by("pk")
+
+
+class StaticSitemap(SiteSitemap):
+    def items(self):
+        pages = ["commitments:home", "commitments:companies", "commitments:methodology"]
+        return pages + [
+            page.get_absolute_url() for page in Page.objects.exclude(slug="methodology")
+        ]
+
+    def location(self, item):
+        return item if item.startswith("/") else reverse(item)
+
+
+SITEMAPS = {"pages": StaticSitemap, "pledges": PledgeSitemap, "companies": CompanySitemap}

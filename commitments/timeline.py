@@ -1,0 +1,184 @@
+"""Reading the public story: filters from the URL and keyset pages over events.
+
+Pages are addressed by a cursor, ``<occurred_on>.<id>`` of the last (or first) event
+shown, never by a page number: fetching "the 50 events before this one" walks the
+``event_timeline`` index from that point, so page 1000 costs what page 1 costs and
+no request counts the whole table.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from commitments.models import Category, Company, Pledge, PledgeEvent, Status
+
+SEARCH_MAX_LENGTH = 100
+PAGE_SIZE = 50
+
+
+class FilterForm(forms.Form):
+    """The filter state of the timeline and the exports; every field is optional.
+
+    Invalid values are reported next to their field and otherwise ignored, so a
+    mistyped shared link still shows a page.
+    """
+
+    q = forms.CharField(label="Search", required=False, strip=True, max_length=SEARCH_MAX_LENGTH)
+    company = forms.SlugField(required=False, max_length=220)
+    category = forms.ChoiceField(
+        required=False, choices=[("", "All categories"), *Category.choices]
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *Status.choices])
+    year = forms.IntegerField(required=False, min_value=1900, max_value=2200)
+
+    def __init__(self, data=None, **kwargs):
+        data = data.copy() if data is not None else None
+        if data is not None and len(data.get("q", "")) > SEARCH_MAX_LENGTH:
+            # Over-long searches are cut, not refused: the reader still gets results.
+            data["q"] = data["q"][:SEARCH_MAX_LENGTH]
+            self.search_truncated = True
+        else:
+            self.search_truncated = False
+        super().__init__(data, **kwargs)
+
+    def filters(self):
+        """The valid filters, with ``company`` resolved to a Company (or dropped)."""
+        self.is_valid()
+        cleaned = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+        if "company" in cleaned:
+            company = Company.objects.filter(slug=cleaned["company"]).first()
+            if company is None:
+                self.add_error("company", "No company with that name is tracked.")
+                del cleaned["company"]
+            else:
+                cleaned["company"] = company
+        return cleaned
+
+
+def filter_pledges(pledges, filters, *, prefix=""):
+    """Apply ``filters`` to a pledge queryset, or through ``prefix`` (e.g. "pledge__")."""
+    q = Q()
+    if "company" in filters:
+        q &= Q(**{f"{prefix}company": filters["company"]})
+    if "category" in filters:
+        q &= Q(**{f"{prefix}category": filters["category"]})
+    if "status" in filters:
+        q &= Q(**{f"{prefix}status": filters["status"]})
+    if "q" in filters:
+        term = filters["q"]
+        q &= (
+            Q(**{f"{prefix}title__icontains": term})
+            | Q(**{f"{prefix}summary__icontains": term})
+            | Q(**{f"{prefix}company__name__icontains": term})
+        )
+    return pledges.filter(q)
+
+
+def public_pledges(filters=None):
+    """Published pledges matching the timeline filters (year: any event in that year)."""
+    pledges = Pledge.objects.published()
+    filters = filters or {}
+    pledges = filter_pledges(pledges, filters)
+    if "year" in filters:
+        pledges = pledges.filter(
+            Exists(
+                PledgeEvent.objects.filter(pledge=OuterRef("pk"), occurred_on__year=filters["year"])
+            )
+        )
+    return pledges
+
+
+def public_events(filters=None):
+    events = PledgeEvent.objects.filter(pledge__is_published=True)
+    filters = filters or {}
+    events = filter_pledges(events, filters, prefix="pledge__")
+    if "year" in filters:
+        year = filters["year"]
+        events = events.filter(
+            occurred_on__gte=dt.date(year, 1, 1), occurred_on__lte=dt.date(year, 12, 31)
+        )
+    return events
+
+
+def parse_cursor(value):
+    """``"2021-06-10.42"`` → (date, 42); anything else → None."""
+    try:
+        day, pk = str(value).split(".", 1)
+        return dt.date.fromisoformat(day), int(pk)
+    except (TypeError, ValueError):
+        return None
+
+
+def format_cursor(event):
+    return f"{event.occurred_on.isoformat()}.{event.pk}"
+
+
+class EventPage:
+    """One keyset page of events, newest first, and cursors to its neighbours."""
+
+    def __init__(self, items, *, older, newer):
+        self.items, self.older, self.newer = items, older, newer
+
+
+def page_of_events(events, *, before=None, after=None, size=PAGE_SIZE):
+    """The ``size`` events just before (older than) or after (newer than) a cursor.
+
+    The redundant ``occurred_on <=`` bound lets the database start its index scan at
+    the cursor instead of filtering from the newest row down.
+    """
+    if after is not None:
+        day, pk = after
+        rows = list(
+            events.filter(occurred_on__gte=day)
+            .filter(Q(occurred_on__gt=day) | Q(pk__gt=pk))
+            .order_by("occurred_on", "pk")[: size + 1]
+        )
+        has_newer = len(rows) > size
+        items = rows[:size][::-1]
+        return EventPage(
+            items,
+            older=format_cursor(items[-1]) if items else None,
+            newer=format_cursor(items[0]) if has_newer else None,
+        )
+    if before is not None:
+        day, pk = before
+        events = events.filter(occurred_on__lte=day).filter(Q(occurred_on__lt=day) | Q(pk__lt=pk))
+    rows = list(events.order_by("-occurred_on", "-pk")[: size + 1])
+    items = rows[:size]
+    return EventPage(
+        items,
+        older=format_cursor(items[-1]) if len(rows) > size else None,
+        newer=format_cursor(items[0]) if before is not None and items else None,
+    )
+
+
+def with_deadline_moves(pledges):
+    """Annotate ``deadline_moves``: how often the deadline was moved, in the same query."""
+    moves = (
+        PledgeEvent.objects.filter(pledge=OuterRef("pk"), kind=PledgeEvent.Kind.DEADLINE_CHANGED)
+        .order_by()
+        .values("pledge")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return pledges.annotate(deadline_moves=Coalesce(Subquery(moves), 0))
+
+
+MONTH_NAMES = ("", *(dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)))
+
+
+def group_by_month(events):
+    """[(year, [(“June 2021”, [events…]), …]), …] in the order given (newest first)."""
+    years = []
+    for event in events:
+        day = event.occurred_on
+        if not years or years[-1][0] != day.year:
+            years.append((day.year, []))
+        months = years[-1][1]
+        label = f"{MONTH_NAMES[day.month]} {day.year}"
+        if not months or months[-1][0] != label:
+            months.append((label, []))
+        months[-1][1].append(event)
+    return years

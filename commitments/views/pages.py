@@ -1,0 +1,34 @@
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from commitments import opendata
+from commitments.caching import public_page
+from commitments.models import Page, Status
+
+STATUS_MEANINGS = {
+    Status.NOT_YET_RATED: "Logged, but no reviewer has ruled on it yet.",
+    Status.IN_PROGRESS: "There is evidence of real work towards it, and the deadline has not passed.",
+    Status.STALLED: "No visible progress, or the company has gone quiet or backtracked.",
+    Status.KEPT: "The success criteria were met, shown by at least one cited source.",
+    Status.PARTIALLY_KEPT: "Some of the success criteria were met, but not all.",
+    Status.BROKEN: "The deadline passed unmet, or the company abandoned the pledge.",
+}
+
+
+@require_safe
+@public_page
+def methodology(request):
+    context = {
+        "page": Page.objects.filter(slug="methodology").first(),
+        "statuses": [(status, STATUS_MEANINGS[status]) for status in Status],
+        "pledge_fields": opendata.PLEDGE_FIELDS,
+        "company_fields": opendata.COMPANY_FIELDS,
+        "event_fields": opendata.EVENT_FIELDS,
+    }
+    return render(request, "commitments/methodology.html", context)
+
+
+@require_safe
+@public_page
+def page(request, slug):
+    return render(request, "commitments/page.html", {"page": get_object_or_404(Page, slug=slug)})

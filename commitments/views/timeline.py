@@ -1,0 +1,81 @@
+from django.db.models import Exists, OuterRef
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from commitments import timeline
+from commitments.caching import memoise, public_page
+from commitments.models import FINAL_STATUSES, Company, Pledge, PledgeEvent
+
+BLOCK_SIZE = 8
+# Above this many companies the filter becomes a text field: a select would weigh megabytes.
+COMPANY_SELECT_LIMIT = 200
+
+
+def company_choices():
+    """(slug, name) of companies with published pledges, or None when there are too many."""
+    published = Pledge.objects.published().filter(company=OuterRef("pk"))
+    rows = list(
+        Company.objects.filter(Exists(published))
+        .order_by("name")
+        .values_list("slug", "name")[: COMPANY_SELECT_LIMIT + 1]
+    )
+    return rows if len(rows) <= COMPANY_SELECT_LIMIT else None
+
+
+def year_range():
+    """Years from the first to the latest public event, newest first (two index probes)."""
+    events = PledgeEvent.objects.filter(pledge__is_published=True)
+    first = events.order_by("occurred_on", "pk").values_list("occurred_on", flat=True)[:1]
+    last = events.order_by("-occurred_on", "-pk").values_list("occurred_on", flat=True)[:1]
+    if not first or not last:
+        return []
+    return list(range(last[0].year, first[0].year - 1, -1))
+
+
+def _block(queryset):
+    rows = list(queryset.select_related("company")[: BLOCK_SIZE + 1])
+    return rows[:BLOCK_SIZE], len(rows) > BLOCK_SIZE
+
+
+@require_safe
+@public_page
+def home(request):
+    form = timeline.FilterForm(request.GET)
+    filters = form.filters()
+    before = timeline.parse_cursor(request.GET.get("before"))
+    after = timeline.parse_cursor(request.GET.get("after"))
+    events = (
+        timeline.public_events(filters)
+        .select_related("pledge__company")
+        .defer("rationale", "pledge__summary", "pledge__success_criteria")
+    )
+    page = timeline.page_of_events(events, before=before, after=after)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "years_of_events": timeline.group_by_month(page.items),
+        "first_page": before is None and after is None,
+        "companies": memoise("company-choices", company_choices),
+        "years": memoise("year-range", year_range),
+        "query": _query_without_cursor(request),
+    }
+    # A final-status filter would make both blocks empty by definition: skip their queries.
+    if context["first_page"] and filters.get("status") not in FINAL_STATUSES:
+        pledges = timeline.filter_pledges(Pledge.objects.published(), filters).defer(
+            "summary", "success_criteria"
+        )
+        context["upcoming"], context["more_upcoming"] = _block(pledges.upcoming(days=90))
+        context["overdue"], context["more_overdue"] = _block(
+            pledges.overdue().order_by("-deadline", "-pk")
+        )
+    return render(request, "commitments/home.html", context)
+
+
+def _query_without_cursor(request):
+    query = request.GET.copy()
+    for key in ("before", "after"):
+        query.pop(key, None)
+    if len(query.get("q", "")) > timeline.SEARCH_MAX_LENGTH:
+        query["q"] = query["q"][: timeline.SEARCH_MAX_LENGTH]
+    return query.urlencode()

@@ -1,0 +1,62 @@
+"""Every public page, feed and export costs the same number of queries at any size."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.bulk import populate
+
+URLS = [
+    "/",
+    "/?status=kept",
+    "/?company=firm-00000&category=donation",
+    "/?q=bulk&year=2019",
+    "/?before=2019-06-01.40",
+    "/?after=2019-06-01.40",
+    "/pledges/bulk-0/",
+    "/pledges/bulk-0/feed/",
+    "/pledges/bulk-0/deadline.ics",
+    "/companies/",
+    "/companies/firm-00000/",
+    "/companies/firm-00000/feed/",
+    "/companies/firm-00000/deadlines.ics",
+    "/feed/",
+    "/deadlines.ics",
+    "/pledges.csv",
+    "/pledges.json?status=broken",
+    "/methodology/",
+    "/api/v1/pledges/",
+    "/api/v1/pledges/bulk-0/",
+    "/api/v1/companies/",
+    "/api/v1/companies/firm-00000/",
+    "/api/v1/events/",
+    "/sitemap.xml",
+    "/sitemap-pledges.xml",
+    "/sitemap-companies.xml",
+]
+
+
+def count_queries(client, url):
+    cache.clear()  # measure rendering, not the page cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_query_counts_do_not_grow_with_the_number_of_pledges(client):
+    # Company firm-00000 holds 1 pledge of 5 at first, 5 of 500 after; the pledge page
+    # and feeds always see the same shape of data: only the volume changes.
+    populate(5, companies=5)
+    small = {url: count_queries(client, url) for url in URLS}
+    populate(495, companies=100)
+    large = {url: count_queries(client, url) for url in URLS}
+    assert large == small
+    # The pages that matter most stay cheap in absolute terms too.
+    assert small["/"] <= 6
+    assert small["/pledges/bulk-0/"] <= 4
+    print({url: small[url] for url in URLS})
