@@ -2,6 +2,7 @@ from commitments.models.companies import Company
 from commitments.models.events import PledgeEvent
 from commitments.models.notifications import Notification
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
+from commitments.models.queue import PledgeAwaitingVerdict
 from commitments.models.sources import Source
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Company",
     "Notification",
     "Pledge",
+    "PledgeAwaitingVerdict",
     "PledgeEvent",
     "Source",
     "Status",
