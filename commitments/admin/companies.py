@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.admin.display import admin_link, deadline_badge
+from commitments.admin.display import URL_FORMFIELDS, admin_link, deadline_badge
 from commitments.models import Company, Pledge
 
 
@@ -39,6 +39,7 @@ class PledgeSummaryInline(admin.TabularInline):
 
 @admin.register(Company)
 class CompanyAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FORMFIELDS
     list_display = ["name", "website", "pledge_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -3,12 +3,16 @@
 Every value that came from a user goes through ``format_html`` so it is escaped.
 """
 
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
 from commitments import calendar
 
 SOON_DAYS = 30
+
+# Typed addresses without a scheme become https:// (Django 6's default, chosen now).
+URL_FORMFIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 def deadline_badge(pledge):

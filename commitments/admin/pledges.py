@@ -20,7 +20,7 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin import filters
-from commitments.admin.display import deadline_badge, percent_delivered
+from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.resources import PledgeResource
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
 from commitments.models import Pledge, PledgeEvent, Source
@@ -31,6 +31,7 @@ WORKFLOW_FIELDS = ("status", "deadline", "version")
 
 class SourceInline(admin.TabularInline):
     model = Source
+    formfield_overrides = URL_FORMFIELDS
     extra = 0
     fields = ["url", "title", "publisher", "published_on", "archive_url"]
 

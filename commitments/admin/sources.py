@@ -1,11 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments.admin.display import URL_FORMFIELDS
 from commitments.models import PledgeEvent, Source
 
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FORMFIELDS
     list_display = ["title", "publisher", "pledge", "published_on"]
     list_select_related = ["pledge__company"]
     search_fields = ["title", "publisher", "url"]
