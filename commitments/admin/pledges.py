@@ -12,11 +12,13 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin import filters
@@ -46,6 +48,8 @@ class AssignOwnerForm(forms.Form):
 @admin.register(Pledge)
 class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     resource_classes = [PledgeResource]
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
     change_list_template = "admin/commitments/pledge/pledge_change_list.html"
     change_form_template = "admin/commitments/pledge/pledge_change_form.html"
     show_change_form_export = False
@@ -219,6 +223,23 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_valid_export_item_pks(self, request):
+        # Only the posted selection, among pledges this user may see (not the whole table).
+        posted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        return self.get_queryset(request).filter(pk__in=posted).values_list("pk", flat=True)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # Rows that passed the preview can fail at commit (e.g. a colleague logged
+            # the same pledge meanwhile); the transaction was rolled back.
+            messages.error(
+                request,
+                "Nothing was imported: the file no longer passes the checks. "
+                "Upload it again to see which rows need fixing.",
+            )
+            return HttpResponseRedirect(reverse("admin:commitments_pledge_import"))
+        return super().process_result(result, request)
 
     def get_import_data_kwargs(self, **kwargs):
         # All or nothing: one invalid row rolls the whole file back.

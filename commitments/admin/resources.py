@@ -8,6 +8,7 @@ imported: a verdict is recorded through ``commitments.workflow`` only.
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from commitments.models import Company, Pledge
@@ -116,7 +117,14 @@ class PledgeResource(resources.ModelResource):
                 )
             else:
                 self._seen[key] = self._row_number
-        super().validate_instance(instance, errors, validate_unique)
+        # Same as the parent, except that a missing slug (made on save) is not an error.
+        exclude = set(errors) | (set() if instance.slug else {"slug"})
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def before_save_instance(self, instance, row, **kwargs):
         if self._user is not None and self._user.is_authenticated:
