@@ -121,9 +121,9 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
                 (
                     "Status and deadline",
                     {
-                        "fields": ["status", "deadline_summary", "workflow_links"],
-                        "description": "These change only by recording a verdict or moving "
-                        "the deadline, so every change leaves a dated, sourced event.",
+                        "fields": ["status", "deadline_summary"],
+                        "description": "These change only through “Record verdict” and “Move "
+                        "deadline” (top right), so every change leaves a dated, sourced event.",
                     },
                 )
             )
@@ -141,7 +141,6 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
         return [
             "status",
             "deadline_summary",
-            "workflow_links",
             "delivered_percent_display",
             "created_by",
             "created_at",
@@ -168,14 +167,6 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
         if not moves:
             return deadline_badge(pledge)
         return format_html("{} (moved {} time{})", deadline_badge(pledge), moves, pluralize(moves))
-
-    @admin.display(description="change them")
-    def workflow_links(self, pledge):
-        return format_html(
-            '<a class="button" href="{}">Record verdict</a> <a class="button" href="{}">Move deadline</a>',
-            reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk]),
-            reverse("admin:commitments_pledge_move_deadline", args=[pledge.pk]),
-        )
 
     @admin.display(description="percent delivered")
     def delivered_percent_display(self, pledge):
