@@ -3,6 +3,12 @@ import pytest
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Staff users are made by the dozen here; real password hashing would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def editor(db):
     return UserFactory(username="edna", groups=["Editors"])
