@@ -45,9 +45,6 @@ class CompanyAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PledgeSummaryInline]
 
-    class Media:
-        css = {"all": ["commitments/admin.css"]}
-
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(pledge_total=Count("pledges"))
 

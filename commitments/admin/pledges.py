@@ -83,9 +83,6 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     inlines = [SourceInline]
     actions = ["publish_selected", "unpublish_selected", "assign_owner"]
 
-    class Media:
-        css = {"all": ["commitments/admin.css"]}
-
     # --- Changelist -----------------------------------------------------------------
 
     def get_queryset(self, request):

@@ -30,9 +30,6 @@ class AwaitingVerdictAdmin(admin.ModelAdmin):
     list_per_page = 100
     actions = None
 
-    class Media:
-        css = {"all": ["commitments/admin.css"]}
-
     def get_queryset(self, request):
         return PledgeAwaitingVerdict.objects.awaiting_verdict()
 
