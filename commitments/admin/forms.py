@@ -9,10 +9,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from commitments import calendar
-from commitments.models import Pledge, PledgeEvent, Source
+from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent, Source
 from commitments.validators import validate_plain_text, validate_web_url
 
 RATIONALE_MAX = PledgeEvent._meta.get_field("rationale").max_length
+NEW_SOURCE_FIELDS = (
+    "new_source_url",
+    "new_source_title",
+    "new_source_publisher",
+    "new_source_published_on",
+)
+SOURCES_REQUIRED = "A final verdict (kept, partially kept, broken) needs at least one source."
 
 
 class _WorkflowForm(forms.Form):
@@ -35,18 +42,21 @@ class _WorkflowForm(forms.Form):
         max_length=Source._meta.get_field("url").max_length,
         validators=[validate_web_url],
         assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
     )
     new_source_title = forms.CharField(
         label="New source title",
         required=False,
         max_length=Source._meta.get_field("title").max_length,
         validators=[validate_plain_text],
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
     new_source_publisher = forms.CharField(
         label="New source publisher",
         required=False,
         max_length=Source._meta.get_field("publisher").max_length,
         validators=[validate_plain_text],
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
     new_source_published_on = forms.DateField(
         label="New source date",
@@ -124,6 +134,16 @@ class RecordVerdictForm(_WorkflowForm):
         # Only this pledge's sources can be ticked; any other id is an invalid choice.
         self.fields["existing_sources"].queryset = pledge.sources.all()
         self.fields["status"].initial = pledge.status
+
+    def clean(self):
+        cleaned = super().clean()
+        # The workflow enforces this too; checking here shows it with the other errors at once.
+        # A half-typed new source already has its own error; do not pile another on.
+        typed_new_source = any(self.data.get(name) for name in NEW_SOURCE_FIELDS)
+        has_source = cleaned.get("existing_sources") or typed_new_source
+        if cleaned.get("status") in FINAL_STATUSES and not has_source:
+            self.add_error("existing_sources", SOURCES_REQUIRED)
+        return cleaned
 
     def chosen_sources(self):
         return list(self.cleaned_data["existing_sources"])

@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin import filters
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
-from commitments.admin.resources import PledgeResource
+from commitments.admin.resources import PledgeExportResource, PledgeImportResource
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
 from commitments.models import Pledge, PledgeEvent, Source
 
@@ -47,7 +47,8 @@ class AssignOwnerForm(forms.Form):
 
 @admin.register(Pledge)
 class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
-    resource_classes = [PledgeResource]
+    resource_classes = [PledgeExportResource]
+    import_template_name = "admin/commitments/pledge/import.html"
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
     change_list_template = "admin/commitments/pledge/pledge_change_list.html"
@@ -55,8 +56,8 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     show_change_form_export = False
 
     list_display = [
-        "title",
         "company",
+        "title",
         "deadline_column",
         "status",
         "owner",
@@ -64,6 +65,7 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
         "delivered_column",
         "is_published",
     ]
+    list_display_links = ["title"]
     list_select_related = ["company", "owner"]
     list_per_page = 100
     list_filter = [
@@ -205,6 +207,9 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
         ]
 
     # --- Import / export ----------------------------------------------------------------
+
+    def get_import_resource_classes(self, request):
+        return [PledgeImportResource]
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)

@@ -41,49 +41,38 @@ class IsoDateWidget(widgets.DateWidget):
             raise ValueError(f"“{value}” is not a date: write it as YYYY-MM-DD.") from None
 
 
-class PledgeResource(resources.ModelResource):
+IMPORT_FIELDS = [
+    "company",
+    "title",
+    "summary",
+    "success_criteria",
+    "category",
+    "announced_on",
+    "deadline",
+    "is_published",
+    "amount_pledged",
+    "amount_delivered",
+    "currency",
+    "delivered_may_exceed_pledged",
+]
+
+
+class PledgeImportResource(resources.ModelResource):
     company = fields.Field(attribute="company", column_name="company", widget=CompanyByNameWidget())
     announced_on = fields.Field(
         attribute="announced_on", column_name="announced_on", widget=IsoDateWidget()
     )
     deadline = fields.Field(attribute="deadline", column_name="deadline", widget=IsoDateWidget())
-    status = fields.Field(attribute="status", column_name="status", readonly=True)
-    owner = fields.Field(
-        attribute="owner",
-        column_name="owner",
-        widget=widgets.ForeignKeyWidget(get_user_model(), field="username"),
-        readonly=True,
-    )
 
     class Meta:
         model = Pledge
-        fields = [
-            "id",
-            "company",
-            "title",
-            "slug",
-            "summary",
-            "success_criteria",
-            "category",
-            "announced_on",
-            "deadline",
-            "status",
-            "owner",
-            "is_published",
-            "amount_pledged",
-            "amount_delivered",
-            "currency",
-            "delivered_may_exceed_pledged",
-        ]
-        export_order = fields
+        fields = IMPORT_FIELDS
+        import_order = IMPORT_FIELDS
         # Every row is a new pledge; ids and slugs are the tracker's to assign.
         force_init_instance = True
         clean_model_instances = True
         use_transactions = True
         skip_unchanged = False
-
-    def get_import_fields(self):
-        return [f for f in super().get_import_fields() if f.attribute not in {"id", "slug"}]
 
     def before_import(self, dataset, **kwargs):
         self._seen = {}
@@ -130,3 +119,19 @@ class PledgeResource(resources.ModelResource):
         if self._user is not None and self._user.is_authenticated:
             instance.created_by = self._user
         instance._change_reason = "Imported from a spreadsheet"
+
+
+class PledgeExportResource(PledgeImportResource):
+    """The same columns plus what the tracker owns, so an export reads back in as new rows."""
+
+    status = fields.Field(attribute="status", column_name="status")
+    owner = fields.Field(
+        attribute="owner",
+        column_name="owner",
+        widget=widgets.ForeignKeyWidget(get_user_model(), field="username"),
+    )
+
+    class Meta:
+        model = Pledge
+        fields = ["id", "slug", *IMPORT_FIELDS, "status", "owner"]
+        export_order = ["id", "company", "title", "slug", *IMPORT_FIELDS[2:], "status", "owner"]

@@ -97,7 +97,11 @@ def test_the_dry_run_lists_every_bad_row_and_offers_no_import(editor_client, com
         7: {"deadline": ["The deadline cannot be before the day the pledge was announced."]},
     }
     assert "confirm_form" not in preview.context
-    assert "Umbrella Corp" in preview.text
+    # Every error is written out in the page, not only behind a hover badge.
+    assert (
+        "<li>Row 3, company: No company named “Umbrella Corp”. Add the company first, "
+        "or fix the spelling.</li>" in preview.text
+    )
     assert Pledge.objects.count() == 1
 
 
@@ -149,7 +153,11 @@ def test_export_of_the_selection_is_csv_of_those_pledges(editor_client, companie
     )
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines[0].startswith("id,company,title,slug")
+    assert lines[0] == (
+        "id,company,title,slug,summary,success_criteria,category,announced_on,deadline,"
+        "is_published,amount_pledged,amount_delivered,currency,delivered_may_exceed_pledged,"
+        "status,owner"
+    )
     assert len(lines) == 2
     assert '"Chosen, with a comma"' in lines[1]
     assert "Amazon" in lines[1]
@@ -158,4 +166,4 @@ def test_export_of_the_selection_is_csv_of_those_pledges(editor_client, companie
 def _all_export_fields(form_page):
     """The export form lists one checkbox per resource field; tick them all."""
     form = form_page.context["form"]
-    return {name: "on" for name in form.fields if name.startswith("pledgeresource_")}
+    return {name: "on" for name in form.fields if name.startswith("pledgeexportresource_")}

@@ -106,6 +106,16 @@ class TestRecordVerdictPage:
         assert Pledge.objects.get(pk=pledge.pk).status == Pledge.Status.NOT_YET_RATED
         assert workflow_events(pledge) == []
 
+    def test_every_mistake_is_shown_at_once(self, reviewer_client, pledge):
+        response = reviewer_client.post(
+            verdict_url(pledge),
+            verdict_post(pledge, rationale="", new_source_title="Title without an address"),
+        )
+        errors = response.context["form"].errors
+        assert sorted(errors) == ["new_source_url", "rationale"]
+        response = reviewer_client.post(verdict_url(pledge), verdict_post(pledge, rationale=""))
+        assert sorted(response.context["form"].errors) == ["existing_sources", "rationale"]
+
     def test_a_refused_verdict_leaves_no_orphan_new_source(self, reviewer_client, pledge):
         workflow.record_verdict(
             pledge, status=Pledge.Status.STALLED, rationale="No news.", actor=None
