@@ -309,7 +309,15 @@ def test_a_staff_edit_in_the_admin_shows_at_once(client, pledge, superuser):
     staff.force_login(superuser)
     response = staff.post(
         f"/admin/commitments/company/{pledge.company.pk}/change/",
-        {"name": "Amazon.com, Inc.", "slug": "amazon", "website": "", "description": ""},
+        {
+            "name": "Amazon.com, Inc.",
+            "slug": "amazon",
+            "website": "",
+            "description": "",
+            # The read-only pledges inline still posts its (empty) management form.
+            "pledges-TOTAL_FORMS": "0",
+            "pledges-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302  # saved
     assert "Amazon.com, Inc." in client.get("/").content.decode()

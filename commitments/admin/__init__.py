@@ -1,3 +1,10 @@
 """The staff UI. One module per area; importing them registers the ModelAdmins."""
 
-from commitments.admin import companies, notifications, pages, pledges, sources  # noqa: F401
+from commitments.admin import (  # noqa: F401
+    companies,
+    notifications,
+    pages,
+    pledges,
+    queue,
+    sources,
+)

@@ -3,6 +3,7 @@ from commitments.models.events import PledgeEvent
 from commitments.models.notifications import Notification
 from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
+from commitments.models.queue import PledgeAwaitingVerdict
 from commitments.models.sources import Source
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Notification",
     "Page",
     "Pledge",
+    "PledgeAwaitingVerdict",
     "PledgeEvent",
     "Source",
     "Status",

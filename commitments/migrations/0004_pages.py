@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0001_initial'),
+        ('commitments', '0003_staff_roles'),
     ]
 
     operations = [

@@ -1,0 +1,74 @@
+"""The "Awaiting verdict" queue: overdue published pledges, the longest-waiting first.
+
+A read-only changelist over ``Pledge.objects.awaiting_verdict()``; each row links
+to the pledge and, for reviewers, straight to its record-verdict page.
+"""
+
+from django.contrib import admin
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.html import format_html
+
+from commitments.admin.display import admin_link
+from commitments.models import PledgeAwaitingVerdict
+
+
+@admin.register(PledgeAwaitingVerdict)
+class AwaitingVerdictAdmin(admin.ModelAdmin):
+    list_display = [
+        "pledge_column",
+        "company",
+        "deadline",
+        "days_overdue_column",
+        "owner",
+        "status",
+    ]
+    list_display_links = None
+    list_select_related = ["company", "owner"]
+    list_filter = [("owner", admin.RelatedOnlyFieldListFilter), "category"]
+    search_fields = ["company__name", "title"]
+    list_per_page = 100
+    actions = None
+
+    def get_queryset(self, request):
+        return PledgeAwaitingVerdict.objects.awaiting_verdict()
+
+    def get_ordering(self, request):
+        return ["deadline", "pk"]
+
+    # The queue is a view of pledges: whoever may see pledges may see it, nobody edits here.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("commitments.view_pledge") or request.user.has_perm(
+            "commitments.change_pledge"
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="pledge", ordering="title")
+    def pledge_column(self, pledge):
+        return admin_link(pledge, pledge.title)
+
+    @admin.display(description="days overdue", ordering="deadline")
+    def days_overdue_column(self, pledge):
+        days = pledge.days_overdue
+        return format_html(
+            '<span class="tracker-badge overdue">{} day{}</span>', days, pluralize(days)
+        )
+
+    def get_list_display(self, request):
+        if request.user.has_perm("commitments.record_verdict"):
+            return [*self.list_display, "verdict_column"]
+        return self.list_display
+
+    @admin.display(description="")
+    def verdict_column(self, pledge):
+        url = reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk])
+        queue = reverse("admin:commitments_pledgeawaitingverdict_changelist")
+        return format_html('<a class="button" href="{}?next={}">Record verdict</a>', url, queue)

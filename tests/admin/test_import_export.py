@@ -1,0 +1,169 @@
+"""Bulk import from a spreadsheet (dry run first, all or nothing) and export of a selection."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from commitments.models import Pledge, PledgeEvent
+from tests.factories import CompanyFactory, PledgeFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "company,title,success_criteria,category,announced_on,deadline,is_published\n"
+
+
+def upload_csv(client, text):
+    upload = SimpleUploadedFile("pledges.csv", text.encode(), content_type="text/csv")
+    return client.post(
+        reverse("admin:commitments_pledge_import"), {"import_file": upload, "format": "0"}
+    )
+
+
+def confirm(client, dry_run_response):
+    form = dry_run_response.context["confirm_form"]
+    data = {name: form[name].value() for name in form.fields}
+    return client.post(reverse("admin:commitments_pledge_process_import"), data)
+
+
+def row_errors(response):
+    """{row number: {field: [messages]}} from the dry-run result."""
+    result = response.context["result"]
+    return {
+        row.number: {field: list(messages) for field, messages in row.field_specific_errors.items()}
+        for row in result.invalid_rows
+    }
+
+
+@pytest.fixture
+def companies(db):
+    return [CompanyFactory(name="Amazon", slug="amazon"), CompanyFactory(name="IBM", slug="ibm")]
+
+
+def test_a_clean_file_previews_then_imports_every_row(editor_client, editor, companies):
+    csv = HEADER + (
+        "Amazon,Moratorium on Rekognition,No police use,moratorium,2020-06-10,2021-06-10,1\n"
+        "ibm,Exit facial recognition,No FR products sold,exit,2020-06-08,,0\n"
+    )
+    preview = upload_csv(editor_client, csv)
+    assert preview.status_code == 200
+    assert not preview.context["result"].has_validation_errors()
+    assert Pledge.objects.count() == 0  # the dry run wrote nothing
+
+    response = confirm(editor_client, preview)
+    assert response.status_code == 302
+    amazon, ibm = Pledge.objects.order_by("company__name")
+    assert (amazon.title, amazon.deadline.isoformat(), amazon.is_published) == (
+        "Moratorium on Rekognition",
+        "2021-06-10",
+        True,
+    )
+    assert (ibm.company.name, ibm.deadline, ibm.status, ibm.created_by) == (
+        "IBM",
+        None,
+        "not_yet_rated",
+        editor,
+    )
+    assert ibm.events.filter(kind=PledgeEvent.Kind.ANNOUNCED).count() == 1
+    history = amazon.history.get()
+    assert (history.history_user, history.history_change_reason) == (
+        editor,
+        "Imported from a spreadsheet",
+    )
+
+
+def test_the_dry_run_lists_every_bad_row_and_offers_no_import(editor_client, companies):
+    PledgeFactory(company=companies[0], title="Already tracked")
+    csv = HEADER + (
+        "Amazon,Fine row,Criteria,other,2020-01-01,,0\n"
+        "Amazon,Bad date,Criteria,other,10/06/2020,,0\n"
+        "Umbrella Corp,Unknown company,Criteria,other,2020-01-01,,0\n"
+        "Amazon,Already tracked,Criteria,other,2020-01-01,,0\n"
+        "IBM,Twice in the file,Criteria,other,2020-01-01,,0\n"
+        "IBM,Twice in the file,Criteria,other,2020-01-01,,0\n"
+        "IBM,Deadline first,Criteria,other,2020-01-01,2019-01-01,0\n"
+    )
+    preview = upload_csv(editor_client, csv)
+    errors = row_errors(preview)
+    assert errors == {
+        2: {"announced_on": ["“10/06/2020” is not a date: write it as YYYY-MM-DD."]},
+        3: {
+            "company": [
+                "No company named “Umbrella Corp”. Add the company first, or fix the spelling."
+            ]
+        },
+        4: {"title": ["Duplicate: Amazon already has a pledge titled “Already tracked”."]},
+        6: {"title": ["Duplicate: the same company and title appear in row 5."]},
+        7: {"deadline": ["The deadline cannot be before the day the pledge was announced."]},
+    }
+    assert "confirm_form" not in preview.context
+    # Every error is written out in the page, not only behind a hover badge.
+    assert (
+        "<li>Row 3, company: No company named “Umbrella Corp”. Add the company first, "
+        "or fix the spelling.</li>" in preview.text
+    )
+    assert Pledge.objects.count() == 1
+
+
+def test_a_row_that_fails_at_commit_rolls_back_the_whole_file(editor_client, companies):
+    csv = HEADER + (
+        "Amazon,First,Criteria,other,2020-01-01,,0\nIBM,Second,Criteria,other,2020-01-01,,0\n"
+    )
+    preview = upload_csv(editor_client, csv)
+    # Between preview and confirm, a colleague logs one of the pledges by hand.
+    PledgeFactory(company=companies[1], title="Second")
+
+    response = confirm(editor_client, preview)
+    assert list(Pledge.objects.values_list("title", flat=True)) == ["Second"]
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Nothing was imported: the file no longer passes the checks. "
+        "Upload it again to see which rows need fixing."
+    ]
+
+
+def test_status_in_a_file_is_ignored(editor_client, companies):
+    preview = upload_csv(
+        editor_client,
+        "company,title,success_criteria,announced_on,status\nAmazon,T,C,2020-01-01,kept\n",
+    )
+    confirm(editor_client, preview)
+    assert Pledge.objects.get().status == Pledge.Status.NOT_YET_RATED
+
+
+def test_hostile_text_in_a_file_is_rejected(editor_client, companies):
+    preview = upload_csv(
+        editor_client, HEADER + "Amazon,Bell\x07 title,Criteria,other,2020-01-01,,0\n"
+    )
+    assert row_errors(preview) == {
+        1: {"title": ["Remove the invisible control characters from this text."]}
+    }
+
+
+def test_export_of_the_selection_is_csv_of_those_pledges(editor_client, companies):
+    chosen = PledgeFactory(company=companies[0], title="Chosen, with a comma")
+    PledgeFactory(company=companies[1], title="Not chosen")
+    changelist = reverse("admin:commitments_pledge_changelist")
+    form_page = editor_client.post(
+        changelist, {"action": "export_admin_action", "_selected_action": [chosen.pk]}
+    )
+    assert form_page.status_code == 200
+    response = editor_client.post(
+        reverse("admin:commitments_pledge_export"),
+        {"format": "0", "export_items": [chosen.pk], **_all_export_fields(form_page)},
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == (
+        "id,company,title,slug,summary,success_criteria,category,announced_on,deadline,"
+        "is_published,amount_pledged,amount_delivered,currency,delivered_may_exceed_pledged,"
+        "status,owner"
+    )
+    assert len(lines) == 2
+    assert '"Chosen, with a comma"' in lines[1]
+    assert "Amazon" in lines[1]
+
+
+def _all_export_fields(form_page):
+    """The export form lists one checkbox per resource field; tick them all."""
+    form = form_page.context["form"]
+    return {name: "on" for name in form.fields if name.startswith("pledgeexportresource_")}

@@ -1,0 +1,104 @@
+"""The pledge changelist and form as a reviewer reads them."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from commitments import workflow
+from commitments.models import Pledge
+from tests.factories import PledgeFactory, SourceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:commitments_pledge_changelist"
+
+
+@pytest.fixture(autouse=True)
+def _summer_2021(time_machine):
+    # 21 July 2021, early afternoon in Los Angeles.
+    time_machine.move_to(dt.datetime(2021, 7, 21, 20, 0, tzinfo=dt.UTC), tick=False)
+
+
+def row_text(client, pledge, **params):
+    response = client.get(reverse(CHANGELIST), params)
+    [row] = [r for r in response.text.split("<tr") if f">{pledge.title}<" in r]
+    return row.split("</tr>")[0]
+
+
+def test_deadline_badges_say_how_far_off_or_overdue(reviewer_client, company):
+    soon = PledgeFactory(company=company, title="Soon", deadline=dt.date(2021, 8, 2))
+    late = PledgeFactory(company=company, title="Late", deadline=dt.date(2021, 6, 10))
+    today = PledgeFactory(company=company, title="Today", deadline=dt.date(2021, 7, 21))
+    assert "in 12 days" in row_text(reviewer_client, soon)
+    assert "overdue 41 days" in row_text(reviewer_client, late)
+    assert "due today" in row_text(reviewer_client, today)
+
+
+def test_a_ruled_pledge_is_not_called_overdue(reviewer_client, pledge, superuser):
+    workflow.record_verdict(
+        pledge,
+        status=Pledge.Status.KEPT,
+        rationale="Kept.",
+        sources=[SourceFactory(pledge=pledge)],
+        effective_on=dt.date(2021, 6, 15),
+        actor=superuser,
+    )
+    row = row_text(reviewer_client, pledge)
+    assert "overdue" not in row
+    assert "closed" in row
+    assert "June 15, 2021" in row  # last event date
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"overdue": "yes"}, ["Late draft", "Late published"]),
+        ({"overdue": "no"}, ["Open-ended", "Future"]),
+        ({"awaiting_verdict": "yes"}, ["Late published"]),
+        ({"has_deadline": "no"}, ["Open-ended"]),
+        ({"q": "rekognition"}, ["Future"]),
+    ],
+)
+def test_filters_and_search(reviewer_client, company, params, expected):
+    PledgeFactory(
+        company=company, title="Late draft", deadline=dt.date(2021, 1, 1), is_published=False
+    )
+    PledgeFactory(company=company, title="Late published", deadline=dt.date(2021, 1, 2))
+    PledgeFactory(company=company, title="Open-ended", deadline=None)
+    PledgeFactory(
+        company=company, title="Future", deadline=dt.date(2022, 1, 1), summary="About Rekognition."
+    )
+    response = reviewer_client.get(reverse(CHANGELIST), params)
+    assert sorted(p.title for p in response.context["cl"].result_list) == sorted(expected)
+
+
+def test_percent_delivered_is_shown_for_money_pledges(reviewer_client, company):
+    money = PledgeFactory(
+        company=company,
+        title="Donate $10 million",
+        amount_pledged=Decimal("10000000"),
+        amount_delivered=Decimal("2500000"),
+        currency="USD",
+    )
+    assert "25.0%" in row_text(reviewer_client, money)
+    change = reviewer_client.get(reverse("admin:commitments_pledge_change", args=[money.pk]))
+    assert "25.0%" in change.text
+
+
+def test_an_editor_can_find_an_owner_by_autocomplete(editor_client, pledge):
+    UserFactory(username="olivia", first_name="Olivia")
+    response = editor_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "commitments", "model_name": "pledge", "field_name": "owner", "term": "oliv"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["olivia"]
+
+
+def test_the_change_page_links_to_both_workflow_pages_for_a_reviewer(reviewer_client, pledge):
+    text = reviewer_client.get(reverse("admin:commitments_pledge_change", args=[pledge.pk])).text
+    assert reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk]) in text
+    assert reverse("admin:commitments_pledge_move_deadline", args=[pledge.pk]) in text
+    assert pledge.success_criteria in text
