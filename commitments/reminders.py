@@ -260,14 +260,19 @@ def remind(pk, listed_at, now, report):
 
     event = None
     if due.kind == Notification.Kind.PASSED:
-        event, created = PledgeEvent.objects.get_or_create(
-            pledge=pledge,
-            kind=PledgeEvent.Kind.DEADLINE_PASSED,
-            old_deadline=deadline,
-            # Dated the first day it is overdue, like Pledge.is_overdue.
-            defaults={"occurred_on": deadline + dt.timedelta(days=1)},
-        )
-        report.events += created
+        passed = {
+            "pledge": pledge,
+            "kind": PledgeEvent.Kind.DEADLINE_PASSED,
+            "old_deadline": deadline,
+        }
+        # The claim makes this sweep the only writer; the constraint would refuse a second one.
+        event = PledgeEvent.objects.filter(**passed).first()
+        if event is None:
+            # Dated the first day the pledge is overdue, like Pledge.is_overdue.
+            event = PledgeEvent.objects.create(
+                **passed, occurred_on=deadline + dt.timedelta(days=1)
+            )
+            report.events += 1
 
     to = recipients(pledge)
     if not to:

@@ -22,9 +22,9 @@ class Heartbeat(models.Model):
 
     @classmethod
     def record(cls, name, completed_at, summary=None):
-        cls.objects.update_or_create(
-            name=name, defaults={"completed_at": completed_at, "summary": summary or {}}
-        )
+        values = {"completed_at": completed_at, "summary": summary or {}}
+        if not cls.objects.filter(name=name).update(**values):
+            cls.objects.update_or_create(name=name, defaults=values)
 
     @classmethod
     def last(cls, name):
