@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from commitments import reminders
 from commitments.models import Notification, PledgeEvent
@@ -88,3 +88,25 @@ def test_a_send_task_delivered_twice_at_once_sends_one_email_per_row(pledge):
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted(f"{n}@example.org" for n in range(20))
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_rollback_after_scheduling_enqueues_nothing(pledge, settings, queued):
+    settings.TRACKER_STAFF_EMAILS = ["advocacy@example.org"]
+
+    class Abort(Exception):
+        pass
+
+    def sweep_then_fail():
+        with transaction.atomic():
+            reminders.sweep_deadlines()
+            assert Notification.objects.count() == 1
+            raise Abort
+
+    with time_machine.travel(PASSED_AT, tick=False), pytest.raises(Abort):
+        sweep_then_fail()
+    assert queued == []
+    assert Notification.objects.count() == 0
+    # The same sweep, committed, does queue the email.
+    with time_machine.travel(PASSED_AT, tick=False):
+        reminders.sweep_deadlines()
+    assert queued == [list(Notification.objects.values_list("pk", flat=True))]
