@@ -154,7 +154,9 @@ def recipients(pledge):
     """Who is reminded about ``pledge``: [(email, user or None)].
 
     The owner; if none (or inactive, or without an address), every active Reviewer;
-    if none, the TRACKER_STAFF_EMAILS addresses. May be empty.
+    if none, the TRACKER_STAFF_EMAILS addresses. May be empty: the sweep then logs a
+    warning, still writes the "deadline passed" event (the public timeline needs it), and
+    tries the same reminder again at the next overdue step, or sooner if the pledge is saved.
     """
     owner = pledge.owner
     if owner is not None and owner.is_active and owner.email:

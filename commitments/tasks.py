@@ -13,7 +13,10 @@ from commitments import delivery, reminders
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="commitments.sweep_deadlines", ignore_result=True, soft_time_limit=300)
+# Overlapping sweeps are harmless (each pledge is claimed), so a slow one is merely stopped.
+@shared_task(
+    name="commitments.sweep_deadlines", ignore_result=True, soft_time_limit=300, time_limit=360
+)
 def sweep_deadlines():
     report = reminders.sweep_deadlines()
     return report.as_dict()

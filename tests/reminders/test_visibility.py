@@ -50,6 +50,8 @@ class TestHealth:
     def test_an_unreachable_broker_is_a_503_without_a_traceback(self, client, monkeypatch):
         Heartbeat.record(Heartbeat.SWEEP, timezone.now())
         monkeypatch.setattr(health.app.conf, "broker_url", "redis://127.0.0.1:9/0")
+        # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+        monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
         response = client.get("/health")
         assert response.status_code == 503
         assert response.json()["broker"] == "unavailable"
