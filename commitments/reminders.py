@@ -14,8 +14,9 @@ Sweeping one pledge, in one transaction:
 1. Read the pledge and the reminders already written for its current deadline.
 2. Decide what is due now (at most one reminder) and the next moment to look.
 3. Claim the pledge: ``UPDATE … SET next_reminder_at = <next> WHERE pk = … AND
-   next_reminder_at = <the moment we listed>``. One row changed means this sweep owns
-   the work; zero means another sweep (or an edit) got there first, so stop.
+   next_reminder_at = <the moment we listed> AND updated_at = <as we read it>``. One row
+   changed means this sweep owns the work; zero means another sweep (or an edit) got
+   there first, so stop.
 4. Write the "deadline passed" event (once: a constraint backs this up), one
    Notification per recipient (the unique constraint keeps them single), and
    queue their delivery after commit.
@@ -254,8 +255,14 @@ def remind(pk, listed_at, now, report):
         .values_list("kind", "occurrence", "created_at")
     )
     due, next_at = plan(deadline, now, written)
+    # Not a save since we read it (updated_at), nor a claim by another sweep (next_reminder_at):
+    # what we decided from is still true when we commit to it.
     claimed = Pledge.objects.filter(
-        pk=pk, next_reminder_at=listed_at, deadline=deadline, status=pledge.status
+        pk=pk,
+        next_reminder_at=listed_at,
+        updated_at=pledge.updated_at,
+        deadline=deadline,
+        status=pledge.status,
     ).update(next_reminder_at=next_at)
     if claimed != 1 or due is None:
         return None

@@ -292,6 +292,24 @@ class TestSweep:
         assert broken.next_reminder_at == la(2021, 6, 11, 1, 0)
         assert broken.events.filter(kind=PledgeEvent.Kind.DEADLINE_PASSED).count() == 0
 
+    def test_an_edit_between_reading_and_claiming_wins_and_the_next_sweep_decides(
+        self, spring_pledge, monkeypatch
+    ):
+        real_plan = reminders.plan
+
+        def plan_while_staff_edit(*args):
+            decided = real_plan(*args)
+            Pledge.objects.get(pk=spring_pledge.pk).save()  # staff save meanwhile
+            return decided
+
+        monkeypatch.setattr(reminders, "plan", plan_while_staff_edit)
+        with time_machine.travel(la(2021, 6, 11, 0, 0), tick=True):
+            report = reminders.sweep_deadlines()
+        assert (report.checked, report.reminders, sent(spring_pledge)) == (1, [], [])
+        monkeypatch.setattr(reminders, "plan", real_plan)
+        sweep_at(la(2021, 6, 11, 0, 2))
+        assert sent(spring_pledge) == [("passed", "2021-06-10")]
+
     def test_the_sweep_reads_only_due_pledges_in_a_fixed_number_of_queries(
         self, company, staff_emails, django_assert_num_queries
     ):
