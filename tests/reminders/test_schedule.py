@@ -302,12 +302,14 @@ class TestSweep:
             Pledge.objects.get(pk=spring_pledge.pk).save()  # staff save meanwhile
             return decided
 
+        with time_machine.travel(la(2021, 6, 11, 0, 0), tick=False):
+            spring_pledge.save()  # looked at after its deadline: due from when it passed
         monkeypatch.setattr(reminders, "plan", plan_while_staff_edit)
-        with time_machine.travel(la(2021, 6, 11, 0, 0), tick=True):
+        with time_machine.travel(la(2021, 6, 11, 0, 1), tick=True):
             report = reminders.sweep_deadlines()
         assert (report.checked, report.reminders, sent(spring_pledge)) == (1, [], [])
         monkeypatch.setattr(reminders, "plan", real_plan)
-        sweep_at(la(2021, 6, 11, 0, 2))
+        sweep_at(la(2021, 6, 11, 0, 3))
         assert sent(spring_pledge) == [("passed", "2021-06-10")]
 
     def test_the_sweep_reads_only_due_pledges_in_a_fixed_number_of_queries(
