@@ -1,17 +1,45 @@
-"""When a pledge needs the reminder sweep's attention.
+"""Deadline reminders to staff: when they fall due, and the sweep that sends them.
 
 Each published, unrated pledge with a deadline carries ``next_reminder_at``: the
 next moment something may be due (an "upcoming" warning, the deadline passing,
 or the next "overdue" nudge). The sweep reads only rows whose moment has come,
 through a partial index, so its cost follows the due rows, not the table.
+
+What has been sent is never kept on the pledge: the sweep reads it from the
+``Notification`` rows of the current deadline. So ``next_check_at`` (run on every
+save) may point at a moment already handled — the sweep looks, finds nothing new,
+and moves the pledge on — and can never cause a duplicate or reset the cadence.
+
+Sweeping one pledge, in one transaction:
+1. Read the pledge and the reminders already written for its current deadline.
+2. Decide what is due now (at most one reminder) and the next moment to look.
+3. Claim the pledge: ``UPDATE … SET next_reminder_at = <next> WHERE pk = … AND
+   next_reminder_at = <the moment we listed> AND updated_at = <as we read it>``. One row
+   changed means this sweep owns the work; zero means another sweep (or an edit) got
+   there first, so stop.
+4. Write the "deadline passed" event (once: a constraint backs this up), one
+   Notification per recipient (the unique constraint keeps them single), and
+   queue their delivery after commit.
 """
 
+import dataclasses
 import datetime as dt
+import logging
+import re
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from commitments import calendar
+
+logger = logging.getLogger(__name__)
+
+REVIEWERS_GROUP = "Reviewers"
+# A pledge whose sweep raised is looked at again after this, so it cannot crash-loop the sweep.
+POISON_BACKOFF = dt.timedelta(hours=1)
+SWEEP_BATCH = 500
 
 
 def upcoming_marks(deadline):
@@ -29,14 +57,267 @@ def needs_reminders(pledge):
 def next_check_at(pledge, now=None):
     """The next moment the sweep should look at ``pledge``, or None if never.
 
-    Once the deadline has passed this returns the moment it passed, which is in
-    the past: the sweep then works out from the notifications already sent
-    whether an "overdue" nudge is due, so recomputing this on every save can
-    never cause a duplicate or reset the overdue cadence.
+    Before the deadline this is the most recent "upcoming" mark already reached (the
+    sweep checks whether it was sent: a save between a mark and the sweep must not
+    lose that warning), else the next mark, else the moment the deadline passes.
+    After the deadline it is the moment it passed, in the past: the sweep works out
+    from the notifications already written whether an "overdue" nudge is due.
     """
     if not needs_reminders(pledge):
         return None
     now = now or timezone.now()
     passes_at = calendar.deadline_passes_at(pledge.deadline)
-    future = [m for m in upcoming_marks(pledge.deadline).values() if m > now]
+    if now >= passes_at:
+        return passes_at
+    marks = upcoming_marks(pledge.deadline).values()
+    reached = [m for m in marks if m <= now]
+    future = [m for m in marks if m > now]
+    if reached:
+        return max(reached)
     return min(future) if future else passes_at
+
+
+def overdue_due_after(moment):
+    """An overdue nudge falls due N local calendar days after the last one, at midnight."""
+    day = timezone.localdate(moment, timezone=calendar.tracker_zone())
+    return calendar.start_of_day(day + dt.timedelta(days=settings.TRACKER_OVERDUE_REMINDER_DAYS))
+
+
+# --- Occurrence keys: which instance of a reminder a Notification row is ------------------
+
+_UPCOMING_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d+)d$")
+
+
+def upcoming_key(deadline, days):
+    return f"{deadline.isoformat()}/{days}d"
+
+
+def passed_key(deadline):
+    return deadline.isoformat()
+
+
+def overdue_key(deadline, local_day):
+    return f"{deadline.isoformat()}@{local_day.isoformat()}"
+
+
+def deadline_of(occurrence):
+    """The deadline a staff reminder's occurrence key is about."""
+    return dt.date.fromisoformat(occurrence[:10])
+
+
+def upcoming_days_of(occurrence):
+    match = _UPCOMING_KEY.match(occurrence)
+    return int(match[2]) if match else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Due:
+    kind: str
+    occurrence: str
+
+
+def plan(deadline, now, written):
+    """What to send for ``deadline`` at ``now``, and when to look next.
+
+    ``written`` holds (kind, occurrence, created_at) of the staff reminders already
+    written for this deadline. Returns (Due or None, next moment).
+    """
+    from commitments.models import Notification
+
+    Kind = Notification.Kind
+    passes_at = calendar.deadline_passes_at(deadline)
+    if now < passes_at:
+        marks = upcoming_marks(deadline)
+        reached = [days for days, moment in marks.items() if moment <= now]
+        future = [moment for moment in marks.values() if moment > now]
+        next_at = min(future) if future else passes_at
+        if not reached:
+            return None, next_at
+        # Catch-up: of several marks reached at once, only the most imminent is worth sending.
+        days = min(reached)
+        sent_days = {upcoming_days_of(occ) for kind, occ, _ in written if kind == Kind.UPCOMING}
+        if any(sent is not None and sent <= days for sent in sent_days):
+            return None, next_at
+        return Due(Kind.UPCOMING, upcoming_key(deadline, days)), next_at
+
+    nudges = [at for kind, _, at in written if kind in (Kind.PASSED, Kind.OVERDUE)]
+    if not nudges:
+        return Due(Kind.PASSED, passed_key(deadline)), overdue_due_after(now)
+    due_at = overdue_due_after(max(nudges))
+    if due_at > now:
+        return None, due_at
+    # However long the sweep was away, one nudge now, and the cadence restarts from today.
+    today = timezone.localdate(now, timezone=calendar.tracker_zone())
+    return Due(Kind.OVERDUE, overdue_key(deadline, today)), overdue_due_after(now)
+
+
+def recipients(pledge):
+    """Who is reminded about ``pledge``: [(email, user or None)].
+
+    The owner; if none (or inactive, or without an address), every active Reviewer;
+    if none, the TRACKER_STAFF_EMAILS addresses. May be empty: the sweep then logs a
+    warning, still writes the "deadline passed" event (the public timeline needs it), and
+    tries the same reminder again at the next overdue step, or sooner if the pledge is saved.
+    """
+    owner = pledge.owner
+    if owner is not None and owner.is_active and owner.email:
+        return [(owner.email, owner)]
+    reviewers = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=REVIEWERS_GROUP)
+        .exclude(email="")
+        .order_by("pk")
+        .distinct()
+    )
+    found, seen = [], set()
+    for user in reviewers:
+        if user.email.lower() not in seen:
+            seen.add(user.email.lower())
+            found.append((user.email, user))
+    if found:
+        return found
+    return [(email, None) for email in dict.fromkeys(settings.TRACKER_STAFF_EMAILS)]
+
+
+# --- The sweep ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class SweepReport:
+    checked: int = 0
+    reminders: list = dataclasses.field(default_factory=list)  # "kind occurrence: pledge → n"
+    events: int = 0
+    unaddressed: int = 0  # reminders due with nobody to send them to
+    errors: int = 0
+    requeued: int = 0
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+    def lines(self):
+        yield (
+            f"Checked {self.checked} pledge(s): {len(self.reminders)} reminder(s), "
+            f"{self.events} deadline-passed event(s), {self.requeued} email(s) re-queued, "
+            f"{self.unaddressed} with nobody to remind, {self.errors} error(s)."
+        )
+        yield from (f"  {line}" for line in self.reminders)
+
+
+def sweep_deadlines(now=None):
+    """The periodic job: remind about due pledges, re-queue stuck emails, record the run."""
+    from commitments import delivery
+    from commitments.models import Heartbeat
+
+    now = now or timezone.now()
+    report = sweep_pledges(now)
+    report.requeued = delivery.recover(now)
+    Heartbeat.record(Heartbeat.SWEEP, timezone.now(), report.as_dict())
+    logger.info("Deadline sweep: %s", next(report.lines()))
+    return report
+
+
+def sweep_pledges(now, report=None):
+    from commitments.models import Pledge
+
+    report = report or SweepReport()
+    due = list(
+        Pledge.objects.filter(next_reminder_at__lte=now)
+        .order_by("next_reminder_at", "pk")
+        .values_list("pk", "next_reminder_at")[:SWEEP_BATCH]
+    )
+    for pk, listed_at in due:
+        report.checked += 1
+        try:
+            remind(pk, listed_at, now, report)
+        except Exception:
+            report.errors += 1
+            logger.exception("Reminder sweep failed for pledge %s; trying again later", pk)
+            Pledge.objects.filter(pk=pk, next_reminder_at=listed_at).update(
+                next_reminder_at=now + POISON_BACKOFF
+            )
+    return report
+
+
+@transaction.atomic
+def remind(pk, listed_at, now, report):
+    """Sweep one pledge (steps in the module docstring). Returns the Due sent, or None."""
+    from commitments import delivery
+    from commitments.models import Notification, Pledge, PledgeEvent
+
+    pledge = Pledge.objects.select_related("company", "owner").get(pk=pk)
+    if not needs_reminders(pledge):
+        Pledge.objects.filter(pk=pk, next_reminder_at=listed_at).update(next_reminder_at=None)
+        return None
+    deadline = pledge.deadline
+    written = list(
+        pledge.notifications.staff_reminders()
+        .filter(occurrence__startswith=deadline.isoformat())
+        .values_list("kind", "occurrence", "created_at")
+    )
+    due, next_at = plan(deadline, now, written)
+    # Not a save since we read it (updated_at), nor a claim by another sweep (next_reminder_at):
+    # what we decided from is still true when we commit to it.
+    claimed = Pledge.objects.filter(
+        pk=pk,
+        next_reminder_at=listed_at,
+        updated_at=pledge.updated_at,
+        deadline=deadline,
+        status=pledge.status,
+    ).update(next_reminder_at=next_at)
+    if claimed != 1 or due is None:
+        return None
+
+    event = None
+    if due.kind == Notification.Kind.PASSED:
+        passed = {
+            "pledge": pledge,
+            "kind": PledgeEvent.Kind.DEADLINE_PASSED,
+            "old_deadline": deadline,
+        }
+        # The claim makes this sweep the only writer; the constraint would refuse a second one.
+        event = PledgeEvent.objects.filter(**passed).first()
+        if event is None:
+            # Dated the first day the pledge is overdue, like Pledge.is_overdue.
+            event = PledgeEvent.objects.create(
+                **passed, occurred_on=deadline + dt.timedelta(days=1)
+            )
+            report.events += 1
+
+    to = recipients(pledge)
+    if not to:
+        report.unaddressed += 1
+        logger.warning(
+            "Nobody to remind about pledge %s (%s %s): no owner, no active %s, "
+            "TRACKER_STAFF_EMAILS empty",
+            pk,
+            due.kind,
+            due.occurrence,
+            REVIEWERS_GROUP,
+        )
+        return due
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                pledge=pledge,
+                event=event,
+                kind=due.kind,
+                occurrence=due.occurrence,
+                recipient=email,
+                user=user,
+            )
+            for email, user in to
+        ],
+        ignore_conflicts=True,
+    )
+    ids = list(
+        Notification.objects.filter(
+            pledge=pledge,
+            kind=due.kind,
+            occurrence=due.occurrence,
+            status=Notification.Status.PENDING,
+            queued_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    delivery.enqueue(ids)
+    report.reminders.append(f"{due.kind} {due.occurrence}: {pledge} → {len(to)} recipient(s)")
+    return due

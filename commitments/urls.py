@@ -4,11 +4,12 @@ from django.urls import path
 from commitments import api, feeds
 from commitments.caching import public_page
 from commitments.sitemaps import SITEMAPS
-from commitments.views import companies, opendata, pages, pledges, timeline
+from commitments.views import companies, health, opendata, pages, pledges, timeline
 
 app_name = "commitments"
 
 urlpatterns = [
+    path("health", health.health, name="health"),
     path("", timeline.home, name="home"),
     path("pledges/<slug:slug>/", pledges.pledge_detail, name="pledge"),
     path("pledges/<slug:slug>/feed/", public_page(feeds.PledgeEventFeed()), name="pledge_feed"),

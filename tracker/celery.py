@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
@@ -20,3 +21,10 @@ def schedule_periodic_tasks(sender, **kwargs):
         sender.signature("commitments.sweep_deadlines"),
         name="sweep deadlines",
     )
+
+
+@beat_init.connect
+def sweep_when_beat_starts(sender, **kwargs):
+    # Do not wait a whole interval after a (re)start: a sweep is idempotent, and a deadline
+    # that passed while everything was down deserves its reminder now.
+    sender.app.send_task("commitments.sweep_deadlines")

@@ -204,7 +204,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: Redis in production, the filesystem transport for a server-less checkout.
 CELERY_BROKER_URL = _dev_default("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery"
+    # A separate folder lets a test run its own worker without touching var/.
+    _queue_dir = Path(env.str("CELERY_QUEUE_DIR", default=str(VAR_DIR / "celery")))
     for _sub in ("out", "processed"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -231,6 +232,10 @@ TRACKER_UPCOMING_REMINDER_DAYS = [
 ]
 TRACKER_OVERDUE_REMINDER_DAYS = env.int("TRACKER_OVERDUE_REMINDER_DAYS", default=7)
 TRACKER_STAFF_EMAILS = env.list("TRACKER_STAFF_EMAILS", default=[])
+# Delivery (see commitments/delivery.py): a transient SMTP failure is retried after about
+# TRACKER_EMAIL_RETRY_SECONDS * 2**(attempt-1) (with jitter), then marked failed.
+TRACKER_EMAIL_MAX_ATTEMPTS = env.int("TRACKER_EMAIL_MAX_ATTEMPTS", default=8)
+TRACKER_EMAIL_RETRY_SECONDS = env.int("TRACKER_EMAIL_RETRY_SECONDS", default=120)
 
 # Logs: readable lines in development, one JSON object per line in production; both carry
 # the request id. Nothing secret is logged: settings are never dumped, emails are not logged.

@@ -1,5 +1,6 @@
 from commitments.models.companies import Company
 from commitments.models.events import PledgeEvent
+from commitments.models.health import Heartbeat
 from commitments.models.notifications import Notification
 from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
@@ -10,6 +11,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Category",
     "Company",
+    "Heartbeat",
     "Notification",
     "Page",
     "Pledge",

@@ -6,6 +6,9 @@ class NotificationQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=Notification.Status.PENDING)
 
+    def staff_reminders(self):
+        return self.filter(kind__in=Notification.STAFF_REMINDER_KINDS)
+
 
 class Notification(models.Model):
     """One email to one recipient about one occurrence: the unit of delivery.
@@ -27,6 +30,8 @@ class Notification(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # No longer true when its turn came (a verdict was recorded, the deadline moved).
+        SKIPPED = "skipped", "Skipped"
 
     pledge = models.ForeignKey(
         "commitments.Pledge",
@@ -57,6 +62,14 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # Earliest moment a retry may be attempted (backoff); None = as soon as possible.
     retry_after = models.DateTimeField(null=True, blank=True)
+    # When a send task was last handed to the broker; None = nobody will send it unless the
+    # sweep re-queues it (never queued, or put back after a failed attempt).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # Identifies the batch that claimed the row (pending → sending), so a worker only ever
+    # marks the rows it claimed itself.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+
+    STAFF_REMINDER_KINDS = (Kind.UPCOMING, Kind.PASSED, Kind.OVERDUE)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -1,0 +1,264 @@
+"""Sending Notification rows by email: at-least-once, and never the same row twice at once.
+
+The database is the source of truth; a broker message only says "look at these ids".
+
+Sending a batch (``send_batch``):
+1. Claim: ``UPDATE … SET status='sending', claim_token=<new token> WHERE pk IN (ids)
+   AND status='pending' AND retry_after has passed``. Rows another worker claimed, or
+   already sent, are not touched, so a task delivered twice sends nothing the second time.
+2. Build each message (``commitments.emails``). A reminder no longer true (verdict
+   recorded, deadline moved) is marked skipped; a message that cannot be built is failed.
+3. Send over ONE SMTP connection, marking each row sent as soon as the server accepts it.
+   - Permanent refusal (recipient refused, other 5xx): failed at once, with the error.
+   - Transient (4xx, timeout, connection lost): back to pending with attempts + 1 and
+     ``retry_after`` = exponential backoff with jitter; failed after MAX_ATTEMPTS.
+     A lost connection ends the batch: the remaining rows go back the same way.
+
+Recovery (``recover``, run by every deadline sweep) re-queues pending rows whose backoff is
+over or whose broker message was lost (never queued, or queued long ago and still
+pending), and puts rows stuck in "sending" (worker killed mid-batch) back to pending.
+
+The duplicate window: if a worker dies (or loses the database) after the SMTP server
+accepted a message but before the row is marked sent, the row stays "sending" and is
+sent again after SENDING_TIMEOUT. That is seconds wide and needs a crash; the
+alternative (mark sent first) would silently lose the email instead, and a missed
+deadline reminder costs more than a repeated one. Each row's Message-ID is fixed, so
+mail clients usually fold such a repeat into one.
+"""
+
+import logging
+import random
+import smtplib
+import uuid
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from commitments import emails
+from commitments.models import Notification
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 20
+# Longer than the send task's hard time limit, so a live worker is never second-guessed.
+SENDING_TIMEOUT = timedelta(minutes=10)
+# A pending row queued longer ago than this is assumed lost by the broker and queued again.
+REQUEUE_AFTER = timedelta(minutes=10)
+RECOVER_LIMIT = 1000
+MAX_BACKOFF = timedelta(hours=6)
+
+Status = Notification.Status
+
+
+def enqueue(notification_ids):
+    """Queue delivery of these rows, in batches, once the current transaction commits.
+
+    Rolled back → nothing is queued. A broker failure is logged, not raised: the rows
+    are committed, and the next sweep's ``recover`` queues them again.
+    """
+    ids = sorted(set(notification_ids))
+    if not ids:
+        return
+    Notification.objects.filter(pk__in=ids, status=Status.PENDING).update(queued_at=timezone.now())
+    for start in range(0, len(ids), BATCH_SIZE):
+        transaction.on_commit(partial(_publish, ids[start : start + BATCH_SIZE]))
+
+
+def _publish(batch):
+    from commitments.tasks import send_notifications
+
+    try:
+        send_notifications.delay(batch)
+    except Exception:
+        logger.exception("Could not queue notifications %s; the next sweep re-queues them", batch)
+
+
+def backoff(attempts):
+    """Delay before retry number ``attempts``: doubling, capped, with ±50% jitter."""
+    base = settings.TRACKER_EMAIL_RETRY_SECONDS * 2 ** (attempts - 1)
+    seconds = min(base, MAX_BACKOFF.total_seconds()) * random.uniform(0.5, 1.5)  # noqa: S311
+    return timedelta(seconds=seconds)
+
+
+def is_permanent(exc):
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False  # our configuration, not the message: fixable, so keep retrying
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def keeps_connection(exc):
+    """After this error, is the SMTP session still usable for the next message?"""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException)
+
+
+def describe(exc):
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+class Batch:
+    """The rows one send task claimed, and the bookkeeping for each outcome."""
+
+    def __init__(self, ids, now=None):
+        self.now = now or timezone.now()
+        self.token = uuid.uuid4().hex
+        Notification.objects.filter(pk__in=list(ids), status=Status.PENDING).filter(
+            Q(retry_after__isnull=True) | Q(retry_after__lte=self.now)
+        ).update(status=Status.SENDING, claimed_at=self.now, claim_token=self.token)
+        self.rows = list(
+            Notification.objects.filter(claim_token=self.token, status=Status.SENDING)
+            .select_related("pledge__company", "event", "user")
+            .order_by("pk")
+        )
+        self.outcome = {}
+
+    def _mark(self, row, outcome, **fields):
+        updated = Notification.objects.filter(
+            pk=row.pk, claim_token=self.token, status=Status.SENDING
+        ).update(**fields)
+        if not updated:
+            # Recovery decided we were dead and handed the row on: a duplicate is possible.
+            logger.warning("Notification %s was re-claimed while this worker held it", row.pk)
+        self.outcome[row.pk] = outcome
+
+    def sent(self, row):
+        self._mark(
+            row,
+            "sent",
+            status=Status.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
+        logger.info("Notification %s sent (%s to %s)", row.pk, row.kind, row.recipient)
+
+    def skipped(self, row, reason):
+        self._mark(row, "skipped", status=Status.SKIPPED, last_error=reason)
+        logger.info("Notification %s skipped: %s", row.pk, reason)
+
+    def failed(self, row, error):
+        self._mark(
+            row, "failed", status=Status.FAILED, attempts=F("attempts") + 1, last_error=error
+        )
+        logger.error("Notification %s failed permanently: %s", row.pk, error)
+
+    def retry_later(self, row, error):
+        attempts = row.attempts + 1
+        if attempts >= settings.TRACKER_EMAIL_MAX_ATTEMPTS:
+            self.failed(row, f"Gave up after {attempts} attempts. {error}")
+            return
+        retry_after = self.now + backoff(attempts)
+        self._mark(
+            row,
+            "retry",
+            status=Status.PENDING,
+            attempts=attempts,
+            last_error=error,
+            retry_after=retry_after,
+            queued_at=None,
+            claim_token="",
+        )
+        logger.warning(
+            "Notification %s attempt %s failed, retrying after %s: %s",
+            row.pk,
+            attempts,
+            retry_after.isoformat(timespec="seconds"),
+            error,
+        )
+
+
+def send_batch(ids, now=None):
+    """Send the given Notification rows that are still pending. Returns {id: outcome}."""
+    batch = Batch(ids, now)
+    ready = []
+    for row in batch.rows:
+        try:
+            ready.append((row, emails.build_message(row)))
+        except emails.Obsolete as exc:
+            batch.skipped(row, str(exc))
+        except Exception as exc:
+            logger.exception("Could not build notification %s", row.pk)
+            batch.failed(row, f"Could not build the message. {describe(exc)}")
+    if not ready:
+        return batch.outcome
+
+    connection = get_connection(fail_silently=False)
+    remaining = list(ready)
+    try:
+        connection.open()
+        while remaining:
+            row, message = remaining[0]
+            message.connection = connection
+            try:
+                accepted = connection.send_messages([message])
+            except Exception as exc:
+                if not (is_permanent(exc) or keeps_connection(exc)):
+                    raise
+                remaining.pop(0)
+                if is_permanent(exc):
+                    batch.failed(row, describe(exc))
+                else:
+                    batch.retry_later(row, describe(exc))
+                continue
+            remaining.pop(0)
+            if accepted:
+                batch.sent(row)
+            else:
+                batch.failed(row, "The message has no recipient.")
+    except Exception as exc:
+        # Connection lost, timed out, or the task's soft time limit: nothing left in this
+        # batch can go out now. Everything not yet sent waits for its backoff.
+        error = describe(exc)
+        for row, _ in remaining:
+            batch.retry_later(row, error)
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.debug("Closing the SMTP connection failed", exc_info=True)
+    return batch.outcome
+
+
+def recover(now=None):
+    """Re-queue what no worker will send on its own. Returns how many rows were queued."""
+    now = now or timezone.now()
+    stuck = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    error = "The worker stopped while sending; sent again (it may have arrived already)."
+    stuck.filter(attempts__gte=settings.TRACKER_EMAIL_MAX_ATTEMPTS - 1).update(
+        status=Status.FAILED, attempts=F("attempts") + 1, last_error=error, claim_token=""
+    )
+    stuck.update(
+        status=Status.PENDING,
+        attempts=F("attempts") + 1,
+        last_error=error,
+        claim_token="",
+        queued_at=None,
+    )
+    ids = list(
+        Notification.objects.filter(status=Status.PENDING)
+        .filter(Q(retry_after__isnull=True) | Q(retry_after__lte=now))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:RECOVER_LIMIT]
+    )
+    if ids:
+        logger.info("Re-queueing %s notification(s): %s", len(ids), ids[:50])
+        enqueue(ids)
+    return len(ids)
+
+
+def retry_failed(queryset):
+    """Give failed rows a fresh start (the admin's "retry" action). Returns how many."""
+    ids = list(queryset.filter(status=Status.FAILED).values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, retry_after=None, queued_at=None, claim_token=""
+    )
+    enqueue(ids)
+    return len(ids)

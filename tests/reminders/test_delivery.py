@@ -1,0 +1,315 @@
+"""Sending the reminders: once per row, retried when SMTP hiccups, recovered when lost."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from commitments import delivery, workflow
+from commitments.models import Notification, Pledge
+from commitments.tasks import send_notifications
+from tests.factories import SourceFactory
+from tests.reminders.conftest import DISCONNECTED, REFUSED, TRY_LATER, ScriptedBackend, la
+
+pytestmark = pytest.mark.django_db
+
+PASSED_AT = la(2021, 6, 11, 0, 0)
+
+
+@pytest.fixture
+def due_pledge(pledge, staff_emails):
+    """The Amazon moratorium, its deadline (10 June 2021) just passed."""
+    return pledge
+
+
+def sweep(moment, capture):
+    """One sweep at ``moment``, its transaction committed: returns the batches queued."""
+    from commitments import reminders
+
+    with time_machine.travel(moment, tick=False), capture(execute=True):
+        reminders.sweep_deadlines()
+
+
+@pytest.fixture
+def recover(django_capture_on_commit_callbacks):
+    """The sweep's recovery step at a given moment, its transaction committed."""
+
+    def run(now):
+        with django_capture_on_commit_callbacks(execute=True):
+            return delivery.recover(now)
+
+    return run
+
+
+def send_all(queued, moment=PASSED_AT):
+    batches, queued[:] = list(queued), []
+    with time_machine.travel(moment, tick=False):
+        for batch in batches:
+            send_notifications(batch)
+
+
+class TestSending:
+    def test_the_passed_reminder_arrives_with_text_html_and_a_link_to_rule(
+        self, due_pledge, queued, django_capture_on_commit_callbacks
+    ):
+        sweep(PASSED_AT, django_capture_on_commit_callbacks)
+        assert len(queued) == 1
+        send_all(queued)
+
+        [email] = mail.outbox
+        assert email.subject == (
+            "Deadline passed: Amazon — One-year moratorium on police use of Rekognition"
+        )
+        assert email.to == ["advocacy@example.org"]
+        row = Notification.objects.get()
+        assert (
+            email.extra_headers["Message-ID"]
+            == f"<notification-{row.pk}.passed@tracker.example.org>"
+        )
+        assert email.extra_headers["Auto-Submitted"] == "auto-generated"
+        admin_link = f"https://tracker.example.org/admin/commitments/pledge/{due_pledge.pk}/change/"
+        assert "passed at the end of Thursday 10 June 2021; record a verdict" in email.body
+        assert admin_link in email.body
+        assert "https://tracker.example.org/pledges/amazon-moratorium/" in email.body
+        [(html, mimetype)] = email.alternatives
+        assert mimetype == "text/html"
+        assert f'<a href="{admin_link}">Record the verdict</a>' in html
+        assert (row.status, row.attempts, row.sent_at) == ("sent", 1, PASSED_AT)
+
+    def test_upcoming_and_overdue_subjects_say_when(self, due_pledge, queued, settings):
+        row = Notification.objects.create(
+            pledge=due_pledge, kind="upcoming", occurrence="2021-06-10/7d", recipient="a@x.org"
+        )
+        late = Notification.objects.create(
+            pledge=due_pledge,
+            kind="overdue",
+            occurrence="2021-06-10@2021-06-18",
+            recipient="a@x.org",
+        )
+        with time_machine.travel(la(2021, 6, 3, 0, 0), tick=False):
+            delivery.send_batch([row.pk])
+        with time_machine.travel(la(2021, 6, 18, 0, 0), tick=False):
+            delivery.send_batch([late.pk])
+        assert [m.subject for m in mail.outbox] == [
+            "Deadline in 7 days: Amazon — One-year moratorium on police use of Rekognition",
+            "Still awaiting a verdict, 8 days after the deadline: "
+            "Amazon — One-year moratorium on police use of Rekognition",
+        ]
+
+    def test_a_send_task_delivered_twice_sends_one_email(
+        self, due_pledge, queued, django_capture_on_commit_callbacks
+    ):
+        sweep(PASSED_AT, django_capture_on_commit_callbacks)
+        [batch] = queued
+        with time_machine.travel(PASSED_AT, tick=False):
+            send_notifications(batch)
+            send_notifications(batch)
+        assert len(mail.outbox) == 1
+
+    def test_one_smtp_connection_serves_the_whole_batch(self, company, smtp_script, queued):
+        rows = [
+            Notification.objects.create(kind="passed", occurrence=f"x{n}", recipient="a@x.org")
+            for n in range(3)
+        ]
+        for row in rows:
+            row.pledge = Pledge.objects.create(
+                company=company,
+                title=f"Pledge {row.pk}",
+                success_criteria="Done.",
+                announced_on=dt.date(2020, 1, 1),
+                deadline=dt.date(2021, 6, 10),
+                is_published=True,
+            )
+            row.occurrence = "2021-06-10"
+            row.save()
+        with time_machine.travel(PASSED_AT, tick=False):
+            outcome = delivery.send_batch([row.pk for row in rows])
+        assert set(outcome.values()) == {"sent"}
+        assert len(mail.outbox) == 3
+        assert ScriptedBackend.opened == 1
+
+    def test_a_reminder_made_stale_by_a_verdict_is_skipped_not_sent(self, due_pledge, queued):
+        row = Notification.objects.create(
+            pledge=due_pledge,
+            kind="overdue",
+            occurrence="2021-06-10@2021-06-18",
+            recipient="a@x.org",
+        )
+        workflow.record_verdict(
+            due_pledge,
+            status=Pledge.Status.BROKEN,
+            rationale="Police use continued.",
+            sources=[SourceFactory(pledge=due_pledge)],
+            actor=None,
+        )
+        assert delivery.send_batch([row.pk]) == {row.pk: "skipped"}
+        row.refresh_from_db()
+        assert (row.status, row.last_error) == ("skipped", "A verdict was recorded (Broken).")
+        assert mail.outbox == []
+
+    def test_a_reminder_for_a_moved_deadline_is_skipped(self, due_pledge, queued):
+        row = Notification.objects.create(
+            pledge=due_pledge, kind="passed", occurrence="2021-06-10", recipient="a@x.org"
+        )
+        workflow.move_deadline(
+            due_pledge, new_deadline=dt.date(2031, 1, 1), rationale="Extended.", actor=None
+        )
+        assert delivery.send_batch([row.pk]) == {row.pk: "skipped"}
+        assert mail.outbox == []
+
+
+@pytest.fixture
+def row(due_pledge):
+    return Notification.objects.create(
+        pledge=due_pledge, kind="passed", occurrence="2021-06-10", recipient="a@x.org"
+    )
+
+
+class TestFailures:
+    def test_a_refused_recipient_fails_at_once(self, row, smtp_script):
+        smtp_script.append(REFUSED)
+        assert delivery.send_batch([row.pk], now=PASSED_AT) == {row.pk: "failed"}
+        row.refresh_from_db()
+        assert row.status == "failed"
+        assert row.attempts == 1
+        assert "SMTPRecipientsRefused" in row.last_error
+        assert "No such user" in row.last_error
+
+    def test_a_transient_error_backs_off_exponentially_with_jitter(
+        self, row, smtp_script, settings
+    ):
+        settings.TRACKER_EMAIL_RETRY_SECONDS = 100
+        waits = []
+        for attempt in (1, 2, 3):
+            smtp_script.append(TRY_LATER)
+            now = row.retry_after or PASSED_AT
+            with time_machine.travel(now, tick=False):
+                assert delivery.send_batch([row.pk]) == {row.pk: "retry"}
+            row.refresh_from_db()
+            assert (row.status, row.attempts, row.queued_at) == ("pending", attempt, None)
+            waits.append((row.retry_after - now).total_seconds())
+        assert 50 <= waits[0] <= 150
+        assert 100 <= waits[1] <= 300
+        assert 200 <= waits[2] <= 600
+        assert "SMTPDataError" in row.last_error
+
+    def test_it_is_not_retried_before_its_backoff_is_over(self, row, smtp_script, queued, recover):
+        smtp_script.append(TRY_LATER)
+        delivery.send_batch([row.pk], now=PASSED_AT)
+        row.refresh_from_db()
+        assert delivery.send_batch([row.pk], now=PASSED_AT) == {}
+        assert recover(row.retry_after - dt.timedelta(seconds=1)) == 0
+        assert recover(row.retry_after) == 1
+        assert queued == [[row.pk]]
+
+    def test_after_the_last_attempt_it_is_marked_failed(self, row, smtp_script, settings):
+        settings.TRACKER_EMAIL_MAX_ATTEMPTS = 3
+        Notification.objects.filter(pk=row.pk).update(attempts=2)
+        smtp_script.append(TRY_LATER)
+        assert delivery.send_batch([row.pk], now=PASSED_AT) == {row.pk: "failed"}
+        row.refresh_from_db()
+        assert row.status == "failed"
+        assert row.last_error.startswith("Gave up after 3 attempts. SMTPDataError")
+
+    def test_a_lost_connection_sends_back_the_rest_of_the_batch(
+        self, due_pledge, smtp_script, company
+    ):
+        rows = [
+            Notification.objects.create(
+                pledge=due_pledge, kind="passed", occurrence="2021-06-10", recipient=f"{n}@x.org"
+            )
+            for n in range(3)
+        ]
+        smtp_script.extend([None, DISCONNECTED])
+        outcome = delivery.send_batch([r.pk for r in rows], now=PASSED_AT)
+        assert [outcome[r.pk] for r in rows] == ["sent", "retry", "retry"]
+        assert [m.to for m in mail.outbox] == [["0@x.org"]]
+
+    def test_a_message_that_cannot_be_built_fails_without_stopping_the_batch(self, due_pledge, row):
+        odd = Notification.objects.create(
+            pledge=due_pledge, kind="mystery", occurrence="?", recipient="b@x.org"
+        )
+        outcome = delivery.send_batch([odd.pk, row.pk], now=PASSED_AT)
+        assert outcome == {odd.pk: "failed", row.pk: "sent"}
+        odd.refresh_from_db()
+        assert "No email builder" in odd.last_error
+
+
+class TestQueueing:
+    def test_a_rollback_after_scheduling_enqueues_nothing(
+        self, due_pledge, queued, django_capture_on_commit_callbacks
+    ):
+        from commitments import reminders
+
+        class Abort(Exception):
+            pass
+
+        def sweep_then_fail():
+            with transaction.atomic():
+                reminders.sweep_deadlines()
+                assert Notification.objects.count() == 1
+                raise Abort
+
+        with (
+            time_machine.travel(PASSED_AT, tick=False),
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(Abort),
+        ):
+            sweep_then_fail()
+        assert callbacks == []
+        assert queued == []
+        assert Notification.objects.count() == 0
+
+    def test_a_broker_failure_after_commit_is_recovered_by_a_later_sweep(
+        self, due_pledge, queued, monkeypatch, django_capture_on_commit_callbacks, caplog
+    ):
+        def broker_down(ids):
+            raise ConnectionError("broker unreachable")
+
+        monkeypatch.setattr(send_notifications, "delay", broker_down)
+        sweep(PASSED_AT, django_capture_on_commit_callbacks)  # does not raise
+        assert "the next sweep re-queues them" in caplog.text
+        row = Notification.objects.get()
+        assert (row.status, row.queued_at) == ("pending", PASSED_AT)
+
+        monkeypatch.setattr(send_notifications, "delay", lambda ids: queued.append(list(ids)))
+        sweep(PASSED_AT + dt.timedelta(minutes=2), django_capture_on_commit_callbacks)
+        assert queued == []  # queued two minutes ago: maybe still on its way
+        sweep(
+            PASSED_AT + delivery.REQUEUE_AFTER + dt.timedelta(minutes=1),
+            django_capture_on_commit_callbacks,
+        )
+        assert queued == [[row.pk]]
+        send_all(queued, PASSED_AT + dt.timedelta(minutes=12))
+        assert len(mail.outbox) == 1
+        assert Notification.objects.get().status == "sent"
+
+    def test_rows_stuck_in_sending_go_back_to_pending_and_are_queued(self, row, queued, recover):
+        claimed_at = PASSED_AT
+        Notification.objects.filter(pk=row.pk).update(status="sending", claimed_at=claimed_at)
+        assert recover(claimed_at + dt.timedelta(minutes=5)) == 0
+        assert recover(claimed_at + delivery.SENDING_TIMEOUT + dt.timedelta(seconds=1)) == 1
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert "may have arrived already" in row.last_error
+        assert queued == [[row.pk]]
+
+    def test_rows_never_handed_to_the_broker_are_queued_by_the_next_sweep(
+        self, row, queued, recover
+    ):
+        assert row.queued_at is None
+        assert recover(timezone.now()) == 1
+        assert queued == [[row.pk]]
+
+    def test_many_rows_are_queued_in_batches(self, due_pledge, queued, recover):
+        Notification.objects.bulk_create(
+            Notification(
+                pledge=due_pledge, kind="passed", occurrence="2021-06-10", recipient=f"{n}@x.org"
+            )
+            for n in range(45)
+        )
+        recover(timezone.now())
+        assert [len(batch) for batch in queued] == [20, 20, 5]
