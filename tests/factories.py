@@ -1,10 +1,41 @@
 import datetime as dt
+import importlib
 
 import factory
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from commitments.models import Company, Pledge, PledgeEvent, Source
+
+
+def ensure_roles():
+    """Re-create the Editors/Reviewers groups with the permissions the data migrations give.
+
+    Transactional tests (the browser tests) flush the database between tests,
+    which removes data that migrations created; this puts the roles back.
+    """
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    roles = importlib.import_module("commitments.migrations.0003_staff_roles").ROLES
+    page_codenames = importlib.import_module(
+        "commitments.migrations.0005_editors_edit_pages"
+    ).PAGE_PERMISSIONS
+    page_permissions = Permission.objects.filter(
+        content_type__app_label="commitments", codename__in=page_codenames
+    )
+    for name, wanted in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                for app_label, codename in wanted
+            ]
+            + list(page_permissions)
+        )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -21,6 +52,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, names, **kwargs):
         if create and names:
+            if Group.objects.filter(name__in=names).count() < len(set(names)):
+                ensure_roles()
             self.groups.set([Group.objects.get(name=name) for name in names])
         if create:
             self.save()

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from commitments import delivery, workflow
@@ -70,7 +71,9 @@ class TestSending:
             == f"<notification-{row.pk}.passed@tracker.example.org>"
         )
         assert email.extra_headers["Auto-Submitted"] == "auto-generated"
-        admin_link = f"https://tracker.example.org/admin/commitments/pledge/{due_pledge.pk}/change/"
+        admin_link = "https://tracker.example.org" + reverse(
+            "admin:commitments_pledge_record_verdict", args=[due_pledge.pk]
+        )
         assert "passed at the end of Thursday 10 June 2021; record a verdict" in email.body
         assert admin_link in email.body
         assert "https://tracker.example.org/pledges/amazon-moratorium/" in email.body
