@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from commitments.views import companies, pledges
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", pledges.PledgeListView.as_view(), name="home"),
     path("pledges/<slug:slug>/", pledges.PledgeDetailView.as_view(), name="pledge"),
     path("companies/<slug:slug>/", companies.CompanyDetailView.as_view(), name="company"),
+    path("alerts/", include("commitments.alerts.urls")),
 ]
