@@ -20,17 +20,27 @@ class BadToken(Exception):
     """The link is damaged, expired or meant for something else."""
 
 
+def _signer(purpose):
+    # Confirmations carry a timestamp so they can expire; the other links are
+    # stable, so every alert to an address carries the same unsubscribe URL.
+    if purpose == CONFIRM:
+        return signing.TimestampSigner(salt=purpose)
+    return signing.Signer(salt=purpose)
+
+
 def make(purpose, pk):
-    return signing.dumps(pk, salt=purpose, compress=False)
+    return _signer(purpose).sign_object(pk)
 
 
 def read(purpose, token):
-    max_age = None
-    if purpose == CONFIRM:
-        max_age = dt.timedelta(days=settings.TRACKER_ALERT_CONFIRM_MAX_AGE_DAYS)
+    signer = _signer(purpose)
     try:
-        value = signing.loads(token, salt=purpose, max_age=max_age)
-    except signing.BadSignature as exc:  # SignatureExpired is a subclass
+        if purpose == CONFIRM:
+            max_age = dt.timedelta(days=settings.TRACKER_ALERT_CONFIRM_MAX_AGE_DAYS)
+            value = signer.unsign_object(token, max_age=max_age)
+        else:
+            value = signer.unsign_object(token)
+    except (signing.BadSignature, ValueError) as exc:  # SignatureExpired is a BadSignature
         raise BadToken(str(exc)) from exc
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadToken("unexpected payload")
