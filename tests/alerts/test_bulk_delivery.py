@@ -6,7 +6,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments import workflow
+from commitments import delivery, workflow
+from commitments.alerts import fanout
 from commitments.models import Notification, Subscriber
 from tests.alerts.conftest import follow_many
 
@@ -80,19 +81,22 @@ def test_through_a_real_smtp_server_each_batch_is_one_connection(
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_a_batch_costs_a_fixed_number_of_queries_per_message(
-    pledge, superuser, committed, settings
-):
-    settings.TRACKER_DELIVERY_BATCH_SIZE = 100
-
-    def queries_for(n):
+def test_sending_costs_two_queries_per_message_and_a_few_per_batch(pledge, superuser):
+    def queries_to_send(n):
         follow_many(n, prefix=f"q{Subscriber.objects.count()}-")
+        event = workflow.record_verdict(
+            pledge,
+            status="stalled",
+            rationale=f"Checked on {Subscriber.objects.count()}.",
+            actor=superuser,
+        )  # not committed: fan out and send by hand, measuring only the sending
+        fanout.fan_out_event(event.pk)
+        ids = Notification.objects.filter(event=event).values_list("pk", flat=True)
         with CaptureQueriesContext(connection) as ctx:
-            send_verdict(pledge, superuser, committed, rationale=f"Checked again ({n}).")
+            assert delivery.send_batch(list(ids)) == Subscriber.objects.count()
         return len(ctx.captured_queries)
 
-    # Per message: re-check the subscription, mark it sent. Everything else is per
-    # event, per 1,000 inserted rows or per batch of 100, so 40 more followers (one
-    # batch either way) cost exactly 80 more queries.
-    forty = queries_for(40)
-    assert queries_for(40) - forty == 2 * 40
+    # Per message: re-check that the address still wants it, then mark it sent.
+    # Per batch: claim (lock, update) and load the rows.
+    ten = queries_to_send(10)
+    assert queries_to_send(50) - ten == 2 * 50
