@@ -10,3 +10,5 @@ class CommitmentsConfig(AppConfig):
         from commitments import caching
 
         caching.connect_signals()
+        # Subscriber alerts: the ALERT/CONFIRM email builders, tasks and the on-commit trigger.
+        from commitments.alerts import emails, signals, tasks  # noqa: F401

@@ -114,7 +114,7 @@ class Batch:
         ).update(status=Status.SENDING, claimed_at=self.now, claim_token=self.token)
         self.rows = list(
             Notification.objects.filter(claim_token=self.token, status=Status.SENDING)
-            .select_related("pledge__company", "event", "user")
+            .select_related("pledge__company", "event", "user", "subscriber")
             .order_by("pk")
         )
         self.outcome = {}
@@ -183,6 +183,8 @@ def send_batch(ids, now=None):
             ready.append((row, emails.build_message(row)))
         except emails.Obsolete as exc:
             batch.skipped(row, str(exc))
+        except emails.Undeliverable as exc:
+            batch.failed(row, str(exc))
         except Exception as exc:
             logger.exception("Could not build notification %s", row.pk)
             batch.failed(row, f"Could not build the message. {describe(exc)}")

@@ -26,6 +26,11 @@ class Obsolete(Exception):
     """The notification no longer applies; do not send it."""
 
 
+class Undeliverable(Exception):
+    """Raised by a builder when the recipient no longer wants this mail (a reader left or
+    was suppressed). Delivery marks the row failed with the reason and never retries it."""
+
+
 def builder(kind):
     def register(func):
         _builders[kind] = func

@@ -1,5 +1,5 @@
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path
+from django.urls import include, path
 
 from commitments import api, feeds
 from commitments.caching import public_page
@@ -10,6 +10,7 @@ app_name = "commitments"
 
 urlpatterns = [
     path("health", health.health, name="health"),
+    path("alerts/", include("commitments.alerts.urls")),
     path("", timeline.home, name="home"),
     path("pledges/<slug:slug>/", pledges.pledge_detail, name="pledge"),
     path("pledges/<slug:slug>/feed/", public_page(feeds.PledgeEventFeed()), name="pledge_feed"),

@@ -21,6 +21,11 @@ def schedule_periodic_tasks(sender, **kwargs):
         sender.signature("commitments.sweep_deadlines"),
         name="sweep deadlines",
     )
+    sender.add_periodic_task(
+        settings.TRACKER_SWEEP_INTERVAL_SECONDS,
+        sender.signature("commitments.fan_out_alerts"),
+        name="fan out subscriber alerts",
+    )
 
 
 @beat_init.connect

@@ -237,6 +237,17 @@ TRACKER_STAFF_EMAILS = env.list("TRACKER_STAFF_EMAILS", default=[])
 TRACKER_EMAIL_MAX_ATTEMPTS = env.int("TRACKER_EMAIL_MAX_ATTEMPTS", default=8)
 TRACKER_EMAIL_RETRY_SECONDS = env.int("TRACKER_EMAIL_RETRY_SECONDS", default=120)
 
+# Subscriber alerts (see commitments/alerts/).
+TRACKER_ALERT_CONFIRM_MAX_AGE_DAYS = env.int("TRACKER_ALERT_CONFIRM_MAX_AGE_DAYS", default=3)
+TRACKER_ALERT_RATE_PER_IP = env.str("TRACKER_ALERT_RATE_PER_IP", default="20/h")
+TRACKER_ALERT_RATE_PER_ADDRESS = env.str("TRACKER_ALERT_RATE_PER_ADDRESS", default="5/h")
+# Keys the hashes in the suppression list. Set it once and never rotate it (a new key
+# forgets every suppressed address); unset, it follows SECRET_KEY.
+TRACKER_ALERT_HASH_KEY = env.str("TRACKER_ALERT_HASH_KEY", default="") or SECRET_KEY
+# Notifications per delivery task: one SMTP connection carries a whole batch.
+TRACKER_DELIVERY_BATCH_SIZE = env.int("TRACKER_DELIVERY_BATCH_SIZE", default=200)
+RATELIMIT_USE_CACHE = "default"
+
 # Logs: readable lines in development, one JSON object per line in production; both carry
 # the request id. Nothing secret is logged: settings are never dumped, emails are not logged.
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")

@@ -7,4 +7,5 @@ from commitments.admin import (  # noqa: F401
     pledges,
     queue,
     sources,
+    subscribers,
 )

@@ -6,6 +6,12 @@ from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.queue import PledgeAwaitingVerdict
 from commitments.models.sources import Source
+from commitments.models.subscribers import (
+    PledgeFollowers,
+    Subscriber,
+    Subscription,
+    Suppression,
+)
 
 __all__ = [
     "FINAL_STATUSES",
@@ -17,6 +23,10 @@ __all__ = [
     "Pledge",
     "PledgeAwaitingVerdict",
     "PledgeEvent",
+    "PledgeFollowers",
     "Source",
     "Status",
+    "Subscriber",
+    "Subscription",
+    "Suppression",
 ]

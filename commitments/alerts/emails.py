@@ -1,0 +1,114 @@
+"""The subscriber emails: alerts, and the confirmation (or "already subscribed") note.
+
+Builders run at send time, not at fan-out time, so each one re-checks that the
+address still wants this mail: someone who unsubscribes while a 10,000-address
+fan-out is under way gets nothing more.
+"""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from commitments import calendar
+from commitments.alerts import tokens
+from commitments.alerts.fanout import TOPIC_FOR_EVENT
+from commitments.emails import Undeliverable, builder
+from commitments.models import Notification, Pledge, Subscription, Suppression
+
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+def topic_of(notification):
+    if notification.event_id:
+        return TOPIC_FOR_EVENT[notification.event.kind]
+    return Subscription.Topic.UPCOMING
+
+
+# Stand-ins for the per-address links, so one rendering serves a whole fan-out.
+PERSONAL = {"unsubscribe_url": "__UNSUBSCRIBE_URL__", "manage_url": "__MANAGE_URL__"}
+
+
+def _render(template, context):
+    context = {"SITE_URL": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    return subject, text, html
+
+
+def _message(notification, rendered, headers=None, personal=None):
+    subject, text, html = rendered
+    for placeholder_name, value in (personal or {}).items():
+        text = text.replace(PERSONAL[placeholder_name], value)
+        html = html.replace(PERSONAL[placeholder_name], value)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[notification.recipient],
+        headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+@lru_cache(maxsize=16)
+def _render_alert(pledge, event, topic, version):
+    """The alert as every follower sees it; ``version`` makes an edited pledge render afresh."""
+    context = {
+        "pledge": pledge,
+        "event": event,
+        "topic": topic,
+        "pledge_url": settings.SITE_URL + pledge.get_absolute_url(),
+        **PERSONAL,
+    }
+    return _render("alert", context)
+
+
+@lru_cache(maxsize=16)
+def _wanted(pledge_id, company_id, topic):
+    """Who still wants this news; built once per fan-out, filtered per address (it is lazy)."""
+    pledge = Pledge(pk=pledge_id, company_id=company_id)
+    return Subscription.objects.deliverable().covering(pledge).wanting(topic)
+
+
+@builder(Notification.Kind.ALERT)
+def build_alert(notification):
+    subscriber, pledge = notification.subscriber, notification.pledge
+    if subscriber is None:
+        raise Undeliverable("the subscriber left")
+    topic = topic_of(notification)
+    still_wanted = _wanted(pledge.pk, pledge.company_id, topic)
+    if not still_wanted.filter(subscriber_id=subscriber.pk).exists():
+        raise Undeliverable("unsubscribed or suppressed since the alert was queued")
+    version = (pledge.updated_at, pledge.company.updated_at, calendar.today(), settings.SITE_URL)
+    rendered = _render_alert(pledge, notification.event, topic, version)
+    unsubscribe_url = tokens.unsubscribe_url(subscriber)
+    personal = {"unsubscribe_url": unsubscribe_url, "manage_url": tokens.manage_url(subscriber)}
+    # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this URL.
+    headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": ONE_CLICK}
+    return _message(notification, rendered, headers, personal)
+
+
+@builder(Notification.Kind.CONFIRM)
+def build_confirmation(notification):
+    subscription_pk = int(notification.occurrence.split(":")[1])
+    subscription = (
+        Subscription.objects.select_related("pledge__company", "company")
+        .filter(pk=subscription_pk, subscriber_id=notification.subscriber_id)
+        .first()
+    )
+    if subscription is None:
+        raise Undeliverable("the request expired or the address left")
+    if Suppression.blocks_confirmations(notification.recipient):
+        raise Undeliverable("the address is suppressed")
+    context = {
+        "subscription": subscription,
+        "max_age_days": settings.TRACKER_ALERT_CONFIRM_MAX_AGE_DAYS,
+        "manage_url": tokens.manage_url(notification.subscriber),
+    }
+    if subscription.confirmed_at:
+        return _message(notification, _render("alert_already", context))
+    context["confirm_url"] = tokens.confirm_url(subscription)
+    return _message(notification, _render("alert_confirm", context))
