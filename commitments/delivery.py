@@ -44,7 +44,6 @@ from commitments.models import Notification
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 20
 # Longer than the send task's hard time limit, so a live worker is never second-guessed.
 SENDING_TIMEOUT = timedelta(minutes=10)
 # A pending row queued longer ago than this is assumed lost by the broker and queued again.
@@ -65,8 +64,10 @@ def enqueue(notification_ids):
     if not ids:
         return
     Notification.objects.filter(pk__in=ids, status=Status.PENDING).update(queued_at=timezone.now())
-    for start in range(0, len(ids), BATCH_SIZE):
-        transaction.on_commit(partial(_publish, ids[start : start + BATCH_SIZE]))
+    # One task, and so one SMTP connection, per batch (TRACKER_DELIVERY_BATCH_SIZE rows).
+    size = settings.TRACKER_DELIVERY_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        transaction.on_commit(partial(_publish, ids[start : start + size]))
 
 
 def _publish(batch):

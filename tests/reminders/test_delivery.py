@@ -307,7 +307,8 @@ class TestQueueing:
         assert recover(timezone.now()) == 1
         assert queued == [[row.pk]]
 
-    def test_many_rows_are_queued_in_batches(self, due_pledge, queued, recover):
+    def test_many_rows_are_queued_in_batches(self, due_pledge, queued, recover, settings):
+        settings.TRACKER_DELIVERY_BATCH_SIZE = 20
         Notification.objects.bulk_create(
             Notification(
                 pledge=due_pledge, kind="passed", occurrence="2021-06-10", recipient=f"{n}@x.org"
