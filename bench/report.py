@@ -22,6 +22,7 @@ SWEEP_FIGURES = (
 )  # fmt: skip
 FANOUT_FIGURES = (
     "path", "batch_size", "recipients", "messages", "seconds", "msgs_per_s", "smtp_connections",
+    "note",
 )  # fmt: skip
 
 
@@ -39,10 +40,11 @@ def stable_keys():
 
 def flatten(figures):
     flat = dict.fromkeys(stable_keys())
-    meta = dict(figures["meta"])
-    for name, value in meta.pop("sizes", {}).items():
-        flat[f"meta.size.{name}"] = value
-    flat |= {f"meta.{k}": v for k, v in meta.items()}
+    for key, value in figures["meta"].items():
+        if isinstance(value, dict):
+            flat |= {f"meta.{key}.{k}": v for k, v in value.items()}
+        else:
+            flat[f"meta.{key}"] = value
     flat |= {f"subscribers.{k}": v for k, v in figures.get("subscribers", {}).items()}
     flat |= {f"targets.{k}": _plain(v) for k, v in figures.get("targets", {}).items()}
     for name, result in figures.get("pages", {}).items():
@@ -109,8 +111,10 @@ def table(flat):
         f"Commitment Tracker bench — {flat['meta.database']}, scale {scale:g}, "
         f"{flat['meta.cpu_count']} CPUs, {flat['meta.date']} (git {flat['meta.git']})",
         f"data: {flat.get('meta.size.companies', 0):,} companies, "
-        f"{flat.get('meta.size.pledges', 0):,} published pledges, generated in "
-        f"{flat.get('meta.generate_s')} s; whole run {flat.get('meta.total_s')} s",
+        f"{flat.get('meta.size.pledges', 0):,} published pledges; whole run "
+        f"{flat.get('meta.total_s')} s ("
+        + ", ".join(f"{k[12:]} {v}" for k, v in flat.items() if k.startswith("meta.phase_s."))
+        + ")",
         "",
         f"{'Page (in-process, median)':<28}{'queries':>8}{'server ms':>11}{'bytes':>10}  url / note",
     ]
@@ -178,5 +182,7 @@ def table(flat):
             f"{flat['fanout_10k.smtp_connections']} SMTP connections "
             f"(batches of {flat['fanout_10k.batch_size']}, {flat['fanout_10k.path']})",
         ]
+        if flat.get("fanout_10k.note"):
+            lines.append(f"  {flat['fanout_10k.note']}")
     lines.append(f"Subscribers: {flat.get('subscribers.count') or flat.get('subscribers.note')}")
     return "\n".join(lines)

@@ -53,8 +53,21 @@ def main(argv=None):
         workspace.close()
 
 
-def _step(message):
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+class Phases:
+    """Announces each phase on stderr and keeps how long it took (meta.phase_s.*)."""
+
+    def __init__(self):
+        self.seconds, self._current, self._started = {}, None, 0.0
+
+    def start(self, name, message):
+        self.stop()
+        print(f"bench: {message}", file=sys.stderr, flush=True)
+        self._current, self._started = name, time.perf_counter()
+
+    def stop(self):
+        if self._current:
+            self.seconds[self._current] = round(time.perf_counter() - self._started, 1)
+            self._current = None
 
 
 def _run(args, workspace):
@@ -72,14 +85,14 @@ def _run(args, workspace):
     from bench import generate, report
 
     figures = {"meta": _meta(args, connection.vendor)}
-    _step(f"{connection.vendor} database, migrating")
+    phases = Phases()
+    phases.start("setup", f"{connection.vendor} database, migrating")
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
 
     sizes = generate.scaled(args.scale)
-    figures["meta"]["sizes"] = sizes
-    _step(f"generating data at scale {args.scale:g}")
-    gen_started = time.perf_counter()
+    figures["meta"]["size"] = sizes
+    phases.start("generate", f"generating data at scale {args.scale:g}")
     generate.published(sizes)
     count = generate.subscribers(sizes)
     figures["subscribers"] = (
@@ -87,12 +100,11 @@ def _run(args, workspace):
         if count is not None
         else {"count": None, "note": "skipped: model not present (issue 6)"}
     )
-    figures["meta"]["generate_s"] = round(time.perf_counter() - gen_started, 1)
 
     if "pages" not in args.skip or "throughput" not in args.skip:
         from bench import pages
 
-        _step("pages in-process")
+        phases.start("pages", "pages in-process")
         figures["targets"], figures["pages"] = pages.measure(args.runs)
 
     if "throughput" not in args.skip:
@@ -107,7 +119,7 @@ def _run(args, workspace):
             throughput.Target("timeline_cached", "/", conditional=True),
             throughput.Target("pledge", pledge_url),
         ]
-        _step(f"throughput, {args.duration:g}s per target")
+        phases.start("throughput", f"throughput, {args.duration:g}s per target")
         figures["throughput"] = throughput.run(
             workspace,
             {**os.environ, **env},
@@ -120,19 +132,19 @@ def _run(args, workspace):
     if "sweep" not in args.skip:
         from bench import sweep
 
-        _step("topping the pledge table up for the sweep")
-        sweep_started = time.perf_counter()
+        phases.start("generate_sweep", "topping the pledge table up for the sweep")
         generate.sweep_filler(sizes)
-        figures["meta"]["generate_s"] += round(time.perf_counter() - sweep_started, 1)
-        _step("sweep")
+        phases.start("sweep", "sweep")
         figures["sweep"] = sweep.measure(args.runs)
 
     if "fanout" not in args.skip:
         from bench import fanout
 
-        _step("fan-out")
+        phases.start("fanout", "fan-out")
         figures["fanout"] = fanout.measure(sizes["subscribers"])
 
+    phases.stop()
+    figures["meta"]["phase_s"] = phases.seconds
     figures["meta"]["total_s"] = round(time.perf_counter() - started, 1)
     figures["meta"]["loadavg_end"] = round(os.getloadavg()[0], 2)
     flat = report.flatten(figures)
@@ -140,7 +152,7 @@ def _run(args, workspace):
     out.parent.mkdir(parents=True, exist_ok=True)
     report.write_json(flat, out)
     print(report.table(flat))
-    _step(f"wrote {out}")
+    print(f"bench: wrote {out}", file=sys.stderr)
     return 0
 
 
