@@ -167,14 +167,16 @@ class Writer:
         tuples = (pick(fill | row) for row in _checked(model, rows, fill))
         # One transaction: in autocommit SQLite would sync the file after every row.
         with transaction.atomic(), connection.cursor() as cursor:
+            indexes = _drop_secondary_indexes(cursor, model._meta.db_table)
             if self.vendor == "postgresql":
                 cursor.execute("SET synchronous_commit = off")
+                n = 0
                 with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     for n, row in enumerate(tuples, 1):
                         copy.write_row(row)
                         if n % CHUNK == 0:
                             bar.advance(CHUNK)
-                bar.advance(bar.total - bar.done)
+                bar.advance(n - bar.done)
             else:
                 sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
                 moments = {
@@ -186,7 +188,43 @@ class Writer:
                 for batch in _chunks(_sqlite_rows(tuples, stamps), CHUNK):
                     cursor.executemany(sql, batch)
                     bar.advance(len(batch))
-        bar.close()
+            bar.close()
+            if indexes:
+                if self.vendor == "postgresql":
+                    # Django's foreign keys are deferred; check them now, or CREATE INDEX refuses.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                bar = Bar(f"{label} indexes", len(indexes))
+                for statement in indexes:
+                    cursor.execute(statement)
+                    bar.advance()
+                bar.close()
+
+
+def _drop_secondary_indexes(cursor, table):
+    """Drop the table's indexes that back no constraint; return the statements that rebuild them.
+
+    Building an index once over a loaded table is several times faster than
+    maintaining ten of them row by row. Runs inside the load's transaction, so a
+    failed load leaves the schema as it was.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema() "
+            "AND tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname AND c.conrelid = i.tablename::regclass)",
+            [table],
+        )
+    else:
+        # Constraint-backed indexes (sqlite_autoindex_*) have no SQL and are kept.
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL",
+            [table],
+        )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _, sql in indexes]
 
 
 def _chunks(iterable, size):

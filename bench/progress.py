@@ -21,6 +21,7 @@ class Bar:
             self._draw(end="\r")
 
     def close(self):
+        self.total = max(self.total, self.done)  # estimates may run short
         self._draw(end="\n")
 
     def _draw(self, end):

@@ -113,13 +113,19 @@ def table(flat):
         f"data: {flat.get('meta.size.companies', 0):,} companies, "
         f"{flat.get('meta.size.pledges', 0):,} published pledges; whole run "
         f"{flat.get('meta.total_s')} s ("
-        + ", ".join(f"{k[12:]} {v}" for k, v in flat.items() if k.startswith("meta.phase_s."))
+        + ", ".join(
+            f"{k.removeprefix('meta.phase_s.')} {v}"
+            for k, v in flat.items()
+            if k.startswith("meta.phase_s.")
+        )
         + ")",
         "",
         f"{'Page (in-process, median)':<28}{'queries':>8}{'server ms':>11}{'bytes':>10}  url / note",
     ]
     for page in PAGES:
         n = page.name
+        if not flat.get(f"{n}.url") and not flat.get(f"{n}.note"):
+            continue  # the pages phase did not run
         if flat.get(f"{n}.p50_ms") is None:
             lines.append(f"  {n:<26}{'':>29}  {flat.get(f'{n}.note') or ''}")
             continue

@@ -174,7 +174,8 @@ end
 def _wrk(port, path, headers, duration):
     script = Path(BASE_DIR, "var", f"bench-wrk-{os.getpid()}.lua")
     script.write_text(WRK_SCRIPT)
-    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(round(duration), 1)}s", "-s", str(script)]
+    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(round(duration), 1)}s", "--timeout", "10s"]
+    argv += ["-s", str(script)]
     for key, value in (BASE_HEADERS | headers).items():
         argv += ["-H", f"{key}: {value}"]
     argv.append(f"http://127.0.0.1:{port}{path}")
