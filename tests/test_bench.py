@@ -87,3 +87,12 @@ def test_bench_prints_a_table_and_leaves_no_database_or_files_behind(tiny_run):
                 "select 1 from pg_database where datname = %s", [f"tracker_bench_{pid}"]
             ).fetchall()
         assert left == []
+
+
+def test_bench_recommends_another_app_server_only_when_it_is_clearly_faster():
+    from bench.report import recommend
+
+    assert recommend({"gunicorn": 60, "granian": 65}) == "gunicorn"
+    assert recommend({"gunicorn": 60, "granian": 90}) == "granian"
+    assert recommend({"granian": 90}) == "granian"
+    assert recommend({}) is None
