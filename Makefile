@@ -29,6 +29,11 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Speed at scale against the static-file limit; writes var/bench.json (README "Benchmarks").
+## Throwaway database on DATABASE_URL's PostgreSQL server, else SQLite. BENCH_ARGS="--scale 0.02" to iterate.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,0 +1,204 @@
+"""Figures as stable flat keys (var/bench.json) and as a table for people.
+
+Key scheme, kept stable so runs can be compared over time:
+- ``<page>.queries``, ``<page>.p50_ms`` (server time in-process), ``<page>.bytes``, ``<page>.status``;
+- ``<target>.rps``, ``.http_p50_ms``, ``.http_p99_ms``, ``.rps_ratio_to_static`` for the
+  default app server (the compose one); other servers under ``<server>.<target>.…``;
+- ``sweep_1m.*``, ``fanout_10k.*`` (named for the full scale; ``meta.scale`` says the real one);
+- ``meta.*``: scale, database, cpu count, date, sizes, timings.
+A figure that was not measured is present with the value null.
+"""
+
+import json
+
+from bench.pages import PAGES
+
+DEFAULT_SERVER = "gunicorn"
+SWITCH_MARGIN = 1.15
+LOAD_TARGETS = ("static", "timeline", "timeline_cached", "pledge")
+LOAD_FIGURES = ("rps", "http_p50_ms", "http_p99_ms", "rps_ratio_to_static", "errors")
+SWEEP_FIGURES = (
+    "ms", "planning_ms", "uses_index", "plan", "pledges", "due", "fetch_ms",
+    "function", "function_ms", "function_note", "due_after",
+)  # fmt: skip
+FANOUT_FIGURES = (
+    "path", "batch_size", "recipients", "messages", "seconds", "msgs_per_s", "smtp_connections",
+    "note",
+)  # fmt: skip
+
+
+def stable_keys():
+    keys = []
+    for page in PAGES:
+        keys += [f"{page.name}.{k}" for k in ("queries", "p50_ms", "bytes", "status", "note")]
+    for target in LOAD_TARGETS:
+        keys += [f"{target}.{k}" for k in LOAD_FIGURES]
+    keys += [f"sweep_1m.{k}" for k in SWEEP_FIGURES]
+    keys += [f"fanout_10k.{k}" for k in FANOUT_FIGURES]
+    keys += ["subscribers.count", "subscribers.note", "meta.recommended_server"]
+    return keys
+
+
+def flatten(figures):
+    flat = dict.fromkeys(stable_keys())
+    for key, value in figures["meta"].items():
+        if isinstance(value, dict):
+            flat |= {f"meta.{key}.{k}": v for k, v in value.items()}
+        else:
+            flat[f"meta.{key}"] = value
+    flat |= {f"subscribers.{k}": v for k, v in figures.get("subscribers", {}).items()}
+    flat |= {f"targets.{k}": _plain(v) for k, v in figures.get("targets", {}).items()}
+    for name, result in figures.get("pages", {}).items():
+        flat |= {f"{name}.{k}": v for k, v in result.items()}
+    if "throughput" in figures:
+        _flatten_throughput(flat, figures["throughput"])
+    flat |= {f"sweep_1m.{k}": v for k, v in figures.get("sweep", {}).items()}
+    flat |= {f"fanout_10k.{k}": v for k, v in figures.get("fanout", {}).items()}
+    return dict(sorted(flat.items()))
+
+
+def _flatten_throughput(flat, results):
+    flat["meta.client"] = results.pop("client")
+    flat["meta.default_server"] = DEFAULT_SERVER
+    rates = {}
+    for server, figures in results.items():
+        prefix = "" if server == DEFAULT_SERVER else f"{server}."
+        if "note" in figures:
+            flat[f"{server}.note"] = figures["note"]
+            continue
+        flat[f"{server}.workers"] = figures.pop("workers")
+        static_rps = figures.get("static", {}).get("rps")
+        for target, m in figures.items():
+            ratio = round(m["rps"] / static_rps, 3) if static_rps else None
+            flat |= {
+                f"{prefix}{target}.rps": m["rps"],
+                f"{prefix}{target}.http_p50_ms": m["p50_ms"],
+                f"{prefix}{target}.http_p99_ms": m["p99_ms"],
+                f"{prefix}{target}.errors": m["errors"],
+                f"{prefix}{target}.http_status": m["status"],
+                f"{prefix}{target}.rps_ratio_to_static": ratio,
+            }
+            if target == "timeline_cached":
+                flat[f"{prefix}{target}.conditional"] = m["conditional"]
+        rates[server] = figures.get("timeline", {}).get("rps") or 0
+    flat["meta.recommended_server"] = recommend(rates)
+
+
+def recommend(timeline_rps):
+    """The app server for compose: the default unless another carries the uncached timeline
+    clearly further (by SWITCH_MARGIN; smaller gaps are noise on a shared two-core machine)."""
+    if not timeline_rps:
+        return None
+    best = max(timeline_rps, key=timeline_rps.get)
+    default = timeline_rps.get(DEFAULT_SERVER)
+    if default is None or timeline_rps[best] > default * SWITCH_MARGIN:
+        return best
+    return DEFAULT_SERVER
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def write_json(flat, path):
+    path.write_text(json.dumps(flat, indent=1, default=str) + "\n")
+
+
+def _fmt(value, spec=",.1f"):
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, int | float):
+        return format(value, spec)
+    return str(value)
+
+
+def table(flat):
+    scale = flat["meta.scale"]
+    lines = [
+        "",
+        f"Commitment Tracker bench — {flat['meta.database']}, scale {scale:g}, "
+        f"{flat['meta.cpu_count']} CPUs, {flat['meta.date']} (git {flat['meta.git']})",
+        f"data: {flat.get('meta.size.companies', 0):,} companies, "
+        f"{flat.get('meta.size.pledges', 0):,} published pledges; whole run "
+        f"{flat.get('meta.total_s')} s ("
+        + ", ".join(
+            f"{k.removeprefix('meta.phase_s.')} {v}"
+            for k, v in flat.items()
+            if k.startswith("meta.phase_s.")
+        )
+        + ")",
+        "",
+        f"{'Page (in-process, median)':<28}{'queries':>8}{'server ms':>11}{'bytes':>10}  url / note",
+    ]
+    for page in PAGES:
+        n = page.name
+        if not flat.get(f"{n}.url") and not flat.get(f"{n}.note"):
+            continue  # the pages phase did not run
+        if flat.get(f"{n}.p50_ms") is None:
+            lines.append(f"  {n:<26}{'':>29}  {flat.get(f'{n}.note') or ''}")
+            continue
+        lines.append(
+            f"  {n:<26}{_fmt(flat[f'{n}.queries'], 'd'):>8}{_fmt(flat[f'{n}.p50_ms'], '.2f'):>11}"
+            f"{_fmt(flat[f'{n}.bytes'], ',d'):>10}  {flat[f'{n}.url']}"
+        )
+    servers = [DEFAULT_SERVER] + sorted(
+        {k.split(".")[0] for k in flat if k.endswith(".workers")} - {DEFAULT_SERVER}
+    )
+    for server in servers:
+        prefix = "" if server == DEFAULT_SERVER else f"{server}."
+        if f"{server}.workers" not in flat:
+            if note := flat.get(f"{server}.note"):
+                lines += ["", f"{server}: {note}"]
+            continue
+        lines += [
+            "",
+            f"{'Throughput: ' + server + ' x' + str(flat[f'{server}.workers']):<28}"
+            f"{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs static':>11}   ({flat.get('meta.client')}, "
+            f"{flat['meta.duration_s']:g}s each)",
+        ]
+        for target in LOAD_TARGETS:
+            key = f"{prefix}{target}"
+            if flat.get(f"{key}.rps") is None:
+                continue
+            extra = ""
+            if target == "timeline_cached":
+                extra = (
+                    "  If-None-Match"
+                    if flat.get(f"{key}.conditional")
+                    else "  (no ETag: plain repeat)"
+                )
+            if flat.get(f"{key}.errors"):
+                extra += f"  {flat[f'{key}.errors']} errors"
+            lines.append(
+                f"  {target:<26}{_fmt(flat[f'{key}.rps']):>9}{_fmt(flat[f'{key}.http_p50_ms'], '.2f'):>9}"
+                f"{_fmt(flat[f'{key}.http_p99_ms'], '.2f'):>9}"
+                f"{_fmt(flat[f'{key}.rps_ratio_to_static'], '.1%'):>11}{extra}"
+            )
+    if flat.get("meta.recommended_server"):
+        lines.append(
+            f"  recommended app server (uncached timeline): {flat['meta.recommended_server']}"
+        )
+    if flat.get("sweep_1m.due") is not None:
+        lines += [
+            "",
+            f"Sweep: {_fmt(flat['sweep_1m.pledges'], ',d')} pledges, {_fmt(flat['sweep_1m.due'], ',d')} due: "
+            f"{_fmt(flat['sweep_1m.ms'], '.2f')} ms (planning {_fmt(flat['sweep_1m.planning_ms'], '.2f')} ms), "
+            f"fetch {_fmt(flat['sweep_1m.fetch_ms'], '.2f')} ms, index on due rows: {_fmt(flat['sweep_1m.uses_index'])}",
+            f"  plan: {flat['sweep_1m.plan']}",
+            f"  sweep function: {flat['sweep_1m.function'] or '—'} "
+            f"{_fmt(flat['sweep_1m.function_ms'], ',.1f')} ms {flat['sweep_1m.function_note'] or ''}",
+        ]
+    if flat.get("fanout_10k.recipients") is not None:
+        lines += [
+            "",
+            f"Fan-out: {_fmt(flat['fanout_10k.messages'], ',d')}/{_fmt(flat['fanout_10k.recipients'], ',d')} "
+            f"messages in {flat['fanout_10k.seconds']} s = {_fmt(flat['fanout_10k.msgs_per_s'])} msg/s, "
+            f"{flat['fanout_10k.smtp_connections']} SMTP connections "
+            f"(batches of {flat['fanout_10k.batch_size']}, {flat['fanout_10k.path']})",
+        ]
+        if flat.get("fanout_10k.note"):
+            lines.append(f"  {flat['fanout_10k.note']}")
+    lines.append(f"Subscribers: {flat.get('subscribers.count') or flat.get('subscribers.note')}")
+    return "\n".join(lines)
