@@ -1,45 +1,131 @@
 #!/usr/bin/env bash
-# Run the compose services' own commands (scripts/serve-*) against local PostgreSQL and Redis,
-# check the site answers and the worker responds, then stop everything we started.
-# Needs DATABASE_URL and CELERY_BROKER_URL; everything else gets a production-like value.
+# Run the compose services' own commands (scripts/serve-web, serve-worker twice, serve-beat)
+# against local PostgreSQL and Redis, in a throwaway database, with email going to a local
+# SMTP sink, and check what an operator would check after `docker compose up`:
+#   the home page, the admin login page and /health answer 200; both workers answer ping;
+#   the demo's due reminder is delivered exactly once.
+# With FAULTS=1 it then stops Redis and restarts PostgreSQL under the running stack and checks
+# the site keeps serving, /health reports the outage, and nothing due meanwhile is lost.
+# Needs DATABASE_URL (a PostgreSQL server) and CELERY_BROKER_URL (Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 : "${DATABASE_URL:?set DATABASE_URL}" "${CELERY_BROKER_URL:?set CELERY_BROKER_URL}"
+
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tracker-smoke.XXXXXX")
+smoke_db="tracker_smoke_$$"
+server_url=${DATABASE_URL%/*}
+export DATABASE_URL="$server_url/$smoke_db"
 export DJANGO_ENV=production
 export SECRET_KEY=${SECRET_KEY:-$(python -c 'import secrets; print(secrets.token_urlsafe(50))')}
 export ALLOWED_HOSTS=localhost,127.0.0.1
 export SITE_URL=https://localhost
-export EMAIL_URL=${EMAIL_URL:-smtp://127.0.0.1:1025}
+export CACHE_URL=${CACHE_URL:-${CELERY_BROKER_URL%/*}/2}
 export PORT=${SMOKE_PORT:-8765}
-export STATIC_ROOT=${STATIC_ROOT:-$PWD/var/smoke-static}
-export BEAT_SCHEDULE_FILE=$PWD/var/smoke-beat-schedule
-mkdir -p var
-python manage.py collectstatic --noinput -v0
+smtp_port=${SMOKE_SMTP_PORT:-8766}
+export EMAIL_URL="smtp://127.0.0.1:$smtp_port"
+export TRACKER_STAFF_EMAILS=ops@example.org
+export TRACKER_SWEEP_INTERVAL_SECONDS=5
+export STATIC_ROOT=$run_dir/static
+export BEAT_SCHEDULE_FILE=$run_dir/beat-schedule
+export LOG_FORMAT=plain
+maildir=$run_dir/mail
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  psql "$server_url/postgres" -qc "drop database if exists $smoke_db with (force)" >/dev/null 2>&1 || true
+  rm -rf "$run_dir"
+}
 trap cleanup EXIT
-set -m
-scripts/serve-web >var/smoke-web.log 2>&1 & pids+=($!)
-scripts/serve-worker >var/smoke-worker.log 2>&1 & pids+=($!)
-scripts/serve-beat >var/smoke-beat.log 2>&1 & pids+=($!)
+fail() {
+  echo "compose smoke: FAILED: $1"
+  for log in "$run_dir"/*.log; do echo "--- $log"; tail -n 25 "$log"; done
+  exit 1
+}
+ok() { echo "compose smoke: $1"; }
+start() {  # name, command...: each in its own process group so it can be stopped whole
+  local name=$1; shift
+  set -m; "$@" >"$run_dir/$name.log" 2>&1 & pids+=($!); set +m
+}
+http() {  # path -> status code, as the proxy in front of web would ask
+  curl -s -o "$run_dir/last-body" -w '%{http_code}' --max-time 10 \
+    -H 'X-Forwarded-Proto: https' "http://127.0.0.1:$PORT$1" || true
+}
+wait_for() {  # seconds, description, command...
+  local seconds=$1 what=$2; shift 2
+  for _ in $(seq "$seconds"); do "$@" && return 0; sleep 1; done
+  fail "$what"
+}
+mails() {  # how many delivered messages have this text in their (decoded) subject
+  python - "$maildir" "$1" <<'PY'
+import mailbox, os, sys
+from email.header import decode_header, make_header
+folder, wanted = sys.argv[1], sys.argv[2]
+box = mailbox.Maildir(folder, create=False) if os.path.isdir(f"{folder}/new") else []
+print(sum(wanted in str(make_header(decode_header(m["Subject"] or ""))) for m in box))
+PY
+}
+mails_are() { [ "$(mails "$1")" = "$2" ]; }
+status_is() { [ "$(http "$1")" = "$2" ]; }
 
-fail() { echo "compose smoke: $1"; tail -n 30 var/smoke-*.log; exit 1; }
-for _ in $(seq 60); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Forwarded-Proto: https' "http://127.0.0.1:$PORT/" || true)
-  [ "$code" = 200 ] && break
-  sleep 1
-done
-[ "$code" = 200 ] || fail "home page answered $code"
-echo "compose smoke: web answers 200 on /"
-for _ in $(seq 20); do
-  # Capture first: with pipefail, grep -q closing the pipe early would fail the pipeline.
-  answer=$(celery --app tracker inspect ping --timeout 5 2>&1 || true)
-  case "$answer" in *pong*) pinged=1 && break ;; esac
-  sleep 1
-done
-[ -n "${pinged:-}" ] || fail "worker did not answer ping"
-echo "compose smoke: worker answers celery inspect ping"
-kill -0 "${pids[2]}" || fail "beat exited"
-echo "compose smoke: beat is running"
+psql "$server_url/postgres" -qc "create database $smoke_db" >/dev/null
+python manage.py collectstatic --noinput -v0
+python manage.py migrate --noinput -v0
+python manage.py load_demo >/dev/null
+
+start smtp python -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$maildir"
+start web scripts/serve-web
+WORKER_NAME=worker1 start worker1 scripts/serve-worker
+WORKER_NAME=worker2 start worker2 scripts/serve-worker
+start beat scripts/serve-beat
+
+wait_for 60 "home page did not answer 200" status_is / 200
+ok "web answers 200 on /"
+status_is "/${ADMIN_URL:-admin/}login/" 200 || fail "admin login page did not answer 200"
+ok "admin login page answers 200"
+pong() { celery --app tracker inspect ping --timeout 5 2>/dev/null | grep -c pong || true; }
+two_pongs() { [ "$(pong)" = 2 ]; }
+wait_for 40 "both workers did not answer ping" two_pongs
+ok "two workers answer celery inspect ping"
+wait_for 60 "/health did not answer 200" status_is /health 200
+ok "/health answers 200: $(cat "$run_dir/last-body")"
+wait_for 60 "the demo's due reminder was not delivered" mails_are "Deadline passed: Amazon" 1
+sleep 12  # two more sweeps, shared by two workers: still exactly one email
+mails_are "Deadline passed: Amazon" 1 || fail "the reminder was delivered $(mails 'Deadline passed: Amazon') times"
+ok "the due reminder reached the SMTP sink exactly once, across later sweeps and two workers"
+
+if [ "${FAULTS:-0}" = 1 ]; then
+  add_due_pledge() {  # title: a published pledge whose deadline passed yesterday
+    python manage.py shell --no-imports -c "
+import datetime as dt
+from commitments.models import Company, Pledge
+Pledge.objects.create(company=Company.objects.get(slug='ibm'), title='$1', slug='$(echo "$1" | tr 'A-Z ' 'a-z-')',
+    success_criteria='Done.', announced_on=dt.date(2020, 1, 1), deadline=dt.date.today() - dt.timedelta(days=2),
+    is_published=True)"
+  }
+  redis_port=${CELERY_BROKER_URL##*:}; redis_port=${redis_port%%/*}
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  wait_for 10 "Redis did not stop" sh -c "! redis-cli -p $redis_port ping >/dev/null 2>&1"
+  status_is / 200 || fail "with Redis down the home page answered $(http /)"
+  ok "Redis stopped: the site still serves pages"
+  wait_for 20 "/health did not report the broker down" status_is /health 503
+  grep -q '"broker"' "$run_dir/last-body" && ok "Redis stopped: /health answers 503: $(cat "$run_dir/last-body")"
+  add_due_pledge "Fault drill while Redis is down"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >/dev/null
+  wait_for 20 "Redis did not come back" sh -c "redis-cli -p $redis_port ping >/dev/null 2>&1"
+  wait_for 90 "the reminder that fell due during the outage was not delivered" \
+    mails_are "Fault drill while Redis is down" 1
+  ok "Redis back: the reminder that fell due meanwhile was delivered once"
+
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main restart
+  wait_for 30 "PostgreSQL did not come back" pg_isready -q -h 127.0.0.1
+  wait_for 30 "web did not recover after the PostgreSQL restart" status_is / 200
+  ok "PostgreSQL restarted: web serves again without a restart of its own"
+  add_due_pledge "Fault drill after a database restart"
+  wait_for 90 "workers did not deliver after the PostgreSQL restart" \
+    mails_are "Fault drill after a database restart" 1
+  ok "PostgreSQL restarted: workers deliver again without a restart of their own"
+fi
