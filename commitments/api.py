@@ -42,7 +42,8 @@ def _id_page(request, queryset, record):
     """Rows with id > ``after``, ascending: a stable order for crawling everything."""
     limit = _limit(request)
     after = request.GET.get("after", "0")
-    if limit is None or not after.isdigit():
+    # isdigit() alone accepts "²" and other digits int() refuses; ASCII keeps it whole numbers.
+    if limit is None or not (after.isascii() and after.isdigit()):
         return _error("limit and after must be whole numbers.", 400)
     rows = list(queryset.filter(pk__gt=int(after)).order_by("pk")[: limit + 1])
     more = len(rows) > limit

@@ -61,7 +61,8 @@ def render(notification, template, subject, context):
     """An email with text and HTML parts from templates/emails/<template>.{txt,html}."""
     context = {"notification": notification, "site_url": settings.SITE_URL, **context}
     message = EmailMultiAlternatives(
-        subject=subject,
+        # A line break in a pledge title (e.g. from an import) must not reach the header.
+        subject=" ".join(subject.split()),
         body=render_to_string(f"emails/{template}.txt", context),
         to=[notification.recipient],
         headers={

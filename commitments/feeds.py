@@ -6,8 +6,10 @@ Links are absolute from ``SITE_URL``, never from the request's Host header.
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from commitments import calendar
 from commitments.models import Company, Pledge, PledgeEvent
@@ -45,8 +47,9 @@ class EventFeed(Feed):
         return f"{item.pledge.company.name}: {item.headline} — {item.pledge.title}"
 
     def item_description(self, item):
-        # Plain text; the syndication framework escapes it.
-        return item.rationale or item.headline
+        # Atom1Feed labels the summary type="html": readers un-escape the XML and render
+        # the result as HTML, so the plain-text rationale must be HTML-escaped first.
+        return linebreaksbr(escape(item.rationale or item.headline))
 
     def item_link(self, item):
         return absolute(item.pledge.get_absolute_url()) + f"#event-{item.pk}"

@@ -23,7 +23,8 @@ def build_calendar(pledges, *, name):
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    # A property value may not hold a raw line break (a company name from an import might).
+    cal.add("x-wr-calname", " ".join(name.split()))
     cal.add("x-wr-timezone", settings.TRACKER_TIME_ZONE)
     for pledge in pledges:
         url = settings.SITE_URL + pledge.get_absolute_url()

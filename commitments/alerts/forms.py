@@ -1,8 +1,14 @@
 from django import forms
+from django.core.validators import slug_re
 
 from commitments.models import Company, Pledge, Subscriber, Subscription
 
 Scope, Topic = Subscription.Scope, Subscription.Topic
+
+
+def slug_or_blank(value):
+    """A slug from the request, or "" for anything else: a NUL byte would crash PostgreSQL."""
+    return value if isinstance(value, str) and slug_re.fullmatch(value) else ""
 
 
 class SubscribeForm(forms.Form):
@@ -65,8 +71,8 @@ class SubscribeForm(forms.Form):
     def from_post(cls, data):
         """Bind a submitted form, resolving its hidden pledge/company to published rows."""
         pledge = Pledge.objects.published().select_related("company")
-        pledge = pledge.filter(slug=data.get("pledge") or "").first()
-        company = Company.objects.filter(slug=data.get("company") or "").first()
+        pledge = pledge.filter(slug=slug_or_blank(data.get("pledge"))).first()
+        company = Company.objects.filter(slug=slug_or_blank(data.get("company"))).first()
         if pledge is not None:
             company = pledge.company
         return cls(data, pledge=pledge, company=company)

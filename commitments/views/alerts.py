@@ -12,7 +12,7 @@ from django_ratelimit.decorators import ratelimit
 
 from commitments.alerts import subscriptions, tokens
 from commitments.alerts.emails import ONE_CLICK
-from commitments.alerts.forms import ManageForm, SubscribeForm
+from commitments.alerts.forms import ManageForm, SubscribeForm, slug_or_blank
 from commitments.models import Company, Pledge, Subscriber, Subscription
 
 
@@ -44,8 +44,9 @@ def _bad_link(request):
 )
 def subscribe(request):
     if request.method == "GET":
-        pledge = Pledge.objects.published().filter(slug=request.GET.get("pledge", "")).first()
-        company = Company.objects.filter(slug=request.GET.get("company", "")).first()
+        pledges = Pledge.objects.published()
+        pledge = pledges.filter(slug=slug_or_blank(request.GET.get("pledge"))).first()
+        company = Company.objects.filter(slug=slug_or_blank(request.GET.get("company"))).first()
         form = SubscribeForm(pledge=pledge, company=company)
         return render(request, "alerts/subscribe.html", {"form": form})
     if request.limited:

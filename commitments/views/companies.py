@@ -29,7 +29,8 @@ def _published_count():
 @public_page
 def company_index(request):
     """Companies with published pledges, A–Z, a keyset page at a time (``?after=<name>``)."""
-    after = request.GET.get("after", "")[:200]
+    # Names never hold NUL (validate_plain_text); PostgreSQL would refuse to compare one.
+    after = request.GET.get("after", "")[:200].replace("\x00", "")
     companies = Company.objects.filter(
         Exists(Pledge.objects.published().filter(company=OuterRef("pk")))
     )
