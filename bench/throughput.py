@@ -8,6 +8,7 @@ ratio reads as "how close this page is to what the hardware and server allow".
 """
 
 import http.client
+import itertools
 import json
 import os
 import secrets
@@ -70,6 +71,8 @@ class Target:
     name: str
     path: str
     conditional: bool = False  # repeat with If-None-Match when the page sends an ETag
+    # A new URL per request (?bench=<n>): every request misses the page cache and renders.
+    unique: bool = False
 
 
 def free_port():
@@ -152,12 +155,21 @@ def load(port, target, duration):
     if target.conditional and etag:
         headers["If-None-Match"] = etag
         status, _ = _get(port, target.path, headers)
-    measured = _wrk(port, target.path, headers, duration) if shutil.which("wrk") else None
-    if measured is None:
-        measured = _python_client(port, target.path, headers, duration)
+    if shutil.which("wrk"):
+        measured = _wrk(port, target.path, headers, duration, target.unique)
+    else:
+        measured = _python_client(port, target.path, headers, duration, target.unique)
     measured |= {"status": status, "conditional": bool(target.conditional and etag)}
     return measured
 
+
+WRK_UNIQUE = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, PREFIX .. counter)
+end
+"""
 
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
@@ -171,9 +183,17 @@ end
 """
 
 
-def _wrk(port, path, headers, duration):
+def _unique_prefix(path):
+    """What goes before a request's serial number; new each load, as the cache may be shared."""
+    return f"{path}{'&' if '?' in path else '?'}bench={secrets.token_hex(4)}-"
+
+
+def _wrk(port, path, headers, duration, unique=False):
     script = Path(BASE_DIR, "var", f"bench-wrk-{os.getpid()}.lua")
-    script.write_text(WRK_SCRIPT)
+    lua = WRK_SCRIPT
+    if unique:
+        lua = WRK_UNIQUE.replace("PREFIX", json.dumps(_unique_prefix(path))) + lua
+    script.write_text(lua)
     argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(round(duration), 1)}s", "--timeout", "10s"]
     argv += ["-s", str(script)]
     for key, value in (BASE_HEADERS | headers).items():
@@ -197,11 +217,13 @@ def _wrk(port, path, headers, duration):
     }
 
 
-def _python_client(port, path, headers, duration):
+def _python_client(port, path, headers, duration, unique=False):
     """The fallback load: CONNECTIONS threads with keep-alive, bounded by time and count."""
     stop_at = time.monotonic() + duration
     latencies, errors, lock = [], [0], threading.Lock()
     max_requests = 200_000
+    serial = itertools.count()
+    prefix = _unique_prefix(path)
 
     def worker():
         conn = None
@@ -210,7 +232,8 @@ def _python_client(port, path, headers, duration):
             try:
                 conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 started = time.perf_counter()
-                conn.request("GET", path, headers=BASE_HEADERS | headers)
+                url = f"{prefix}{next(serial)}" if unique else path
+                conn.request("GET", url, headers=BASE_HEADERS | headers)
                 response = conn.getresponse()
                 response.read()
                 mine.append(time.perf_counter() - started)
