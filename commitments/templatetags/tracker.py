@@ -1,8 +1,8 @@
 import functools
+from html import escape as _escape
 
 from django import template
 from django.urls import get_script_prefix, reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from commitments import markdown
@@ -86,6 +86,11 @@ def timeline_events(years_of_events):
     """
     out = []
     append = out.append
+
+    def escape(value):
+        # The standard library's escape, as Django's does, minus its lazy-string wrapper.
+        return _escape(str(value))
+
     for year, months in years_of_events:
         append(f'  <h2 class="year">{year}</h2>\n')
         for month, events in months:
