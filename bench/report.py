@@ -13,7 +13,7 @@ import json
 
 from bench.pages import PAGES
 
-DEFAULT_SERVER = "gunicorn"
+DEFAULT_SERVER = "granian"  # what scripts/serve-web runs
 SWITCH_MARGIN = 1.15
 LOAD_TARGETS = ("static", "timeline", "timeline_cached", "pledge")
 LOAD_FIGURES = ("rps", "http_p50_ms", "http_p99_ms", "rps_ratio_to_static", "errors")

@@ -40,18 +40,19 @@ class Server:
 
 
 SERVERS = [
-    # The compose default: the repo's gunicorn.conf.py (sync workers), bound to loopback here.
+    # The alternative: the repo's gunicorn.conf.py (sync workers), bound to loopback here.
     Server(
         "gunicorn",
         ("-m", "gunicorn", "tracker.wsgi:application", "--config", "gunicorn.conf.py",
          "--bind", "127.0.0.1:{port}", "--workers", "{workers}"),
         "gunicorn",
     ),
-    # One blocking thread per worker: Django code never runs two requests in one worker at once.
+    # The compose default: scripts/serve-web's granian options, bound to loopback here.
     Server(
         "granian",
         ("-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
-         "--workers", "{workers}", "--blocking-threads", "1", "--no-ws", "--log-level", "warning",
+         "--workers", "{workers}", "--blocking-threads", "1", "--no-ws",
+         "--respawn-failed-workers", "--workers-kill-timeout", "20", "--access-log",
          "tracker.wsgi:application"),
         "granian",
     ),
@@ -59,11 +60,11 @@ SERVERS = [
 
 
 def workers_for(server):
-    # gunicorn: what the repo deploys (gunicorn.conf.py reads WEB_CONCURRENCY, default 3
-    # for two cores); granian: one worker per core, its threads do the waiting.
+    # gunicorn: gunicorn.conf.py's default, 3 sync workers for two cores; granian: what
+    # scripts/serve-web runs, WEB_CONCURRENCY workers, else one per core.
     if server == "gunicorn":
         return int(os.environ.get("WEB_CONCURRENCY", "3"))
-    return _cores()
+    return int(os.environ.get("WEB_CONCURRENCY", _cores()))
 
 
 @dataclass(frozen=True)
