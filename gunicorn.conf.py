@@ -1,4 +1,4 @@
-"""gunicorn settings for the web container (and the CI smoke check, which runs the same command)."""
+"""gunicorn settings for `make bench`'s comparison server (compose serves with granian: scripts/serve-web)."""
 
 import os
 

@@ -33,6 +33,8 @@ def production_env(database_url, static_root):
         "SITE_URL": "https://bench.invalid",
         # Rewritten to the SMTP sink's port when the fan-out runs.
         "EMAIL_URL": "smtp://127.0.0.1:25",
+        # Someone to remind, so the sweep writes and queues real reminders.
+        "TRACKER_STAFF_EMAILS": "staff@bench.invalid",
         # Nothing a page does may reach a broker; the sweep's enqueues stay in memory.
         "CELERY_BROKER_URL": "memory://",
         "STATIC_ROOT": str(static_root),

@@ -17,7 +17,6 @@ import operator
 import random
 from decimal import Decimal
 
-from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -25,7 +24,8 @@ from django.utils.text import slugify
 
 from bench.progress import Bar
 from commitments import calendar
-from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.models import Company, Pledge, PledgeEvent, Source, Subscriber, Subscription
+from commitments.models.subscribers import address_hash, normalise_address
 
 SIZES = {
     "companies": 20_000,
@@ -548,50 +548,43 @@ def sweep_filler(sizes, seed=9):
     return Pledge.objects.count()
 
 
-# --- subscribers (the alerts branch's model) ---------------------------------------------
+# --- subscribers ---------------------------------------------------------------------------
 
 
 def subscriber_model():
-    try:
-        return apps.get_model("commitments", "Subscriber")
-    except LookupError:
-        return None
+    return Subscriber
 
 
 def subscribers(sizes):
-    """Confirmed subscribers, if the model exists: returns how many, or None when absent.
+    """Confirmed subscribers who follow every pledge with the default topics; returns how many.
 
-    The model comes from the alerts branch; the field guesses below (email plus a
-    confirmed flag/timestamp/status) are the plug point to check at merge.
+    Written as rows (COPY), so what ``Subscriber.save`` would fill in, the normalised
+    address and its keyed hash, is filled in here.
     """
-    model = subscriber_model()
-    if model is None:
-        return None
-    now = timezone.now()
-    names = {f.name: f for f in model._meta.concrete_fields}
-    confirmed = {}
-    for name in ("confirmed_at", "verified_at"):
-        if name in names:
-            confirmed[name] = now
-    for name in ("is_confirmed", "confirmed", "is_active"):
-        if name in names:
-            confirmed[name] = True
-    if "status" in names and "confirmed" in dict(names["status"].choices or ()):
-        confirmed["status"] = "confirmed"
     n = sizes["subscribers"]
-    bar = Bar("subscribers", n)
-    batch = []
-    for i in range(n):
-        # Instances, not raw rows: per-row defaults such as unsubscribe tokens must differ.
-        batch.append(model(email=f"subscriber{i}@bench.invalid", **confirmed))
-        if len(batch) == CHUNK:
-            model.objects.bulk_create(batch)
-            bar.advance(len(batch))
-            batch = []
-    model.objects.bulk_create(batch)
-    bar.advance(len(batch))
-    bar.close()
-    return model.objects.count()
+    now = timezone.now()
+    writer = Writer()
+
+    def people():
+        for pk in range(1, n + 1):
+            email = normalise_address(f"subscriber{pk}@bench.invalid")
+            yield {"id": pk, "email": email, "address_hash": address_hash(email), "created_at": now}
+
+    def follows():
+        for pk in range(1, n + 1):
+            yield {
+                "id": pk,
+                "subscriber_id": pk,
+                "scope": Subscription.Scope.ALL.value,
+                "requested_at": now,
+                "confirmed_at": now,
+            }
+
+    writer.write(Subscriber, people(), n, "subscribers")
+    writer.write(Subscription, follows(), n, "subscriptions")
+    _reset_sequences([Subscriber, Subscription])
+    _analyze([Subscriber, Subscription])
+    return Subscriber.objects.count()
 
 
 def _reset_sequences(model_list):

@@ -7,6 +7,7 @@ the deep page...). An entry whose URL is ``None`` or answers 404 is reported as
 is still building can sit here until they land.
 """
 
+import itertools
 import math
 import statistics
 import time
@@ -14,11 +15,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from commitments import timeline
 from commitments.models import Company, Pledge
 
 
@@ -28,31 +31,32 @@ class Page:
     url: str | None  # a str.format template over targets(); None = not wired yet
     staff: bool = False  # request as a logged-in superuser
     note: str = ""
+    # Whole-table files take seconds: one cold request, timed and counted, not a median.
+    single: bool = False
 
 
 PAGES = [
     Page("timeline", "/"),
-    # Page 1000 at 50 a page (clamped to the last page at small scales). When the keyset
-    # timeline lands (issue 4), point this at the cursor URL for the same position, e.g.
-    # "/?before={deep_announced_on}.{deep_id}", in whatever format the view reads.
-    Page("timeline_deep", "/?page={deep_page}"),
-    Page(
-        "timeline_filtered", "/?category=donation", note="main ignores the filter; issue 4 adds it"
-    ),
+    # The keyset cursor of page 1000 at 50 events a page (the last page at small scales):
+    # "the 50 events before this one", as the "Older" link writes it.
+    Page("timeline_deep", "/?before={deep_cursor}"),
+    Page("timeline_filtered", "/?category=donation&status=in_progress"),
     Page("pledge", "/pledges/{pledge_most_events}/"),
     Page("company", "/companies/{company_most_pledges}/"),
+    Page("feed_atom", "/feed/"),
+    Page("company_feed_atom", "/companies/{company_most_pledges}/feed/"),
+    Page("pledge_feed_atom", "/pledges/{pledge_most_events}/feed/"),
+    Page("feed_ical", "/deadlines.ics", single=True, note="every deadline from a year ago on"),
+    Page("company_feed_ical", "/companies/{company_most_pledges}/deadlines.ics"),
+    Page("export_csv", "/pledges.csv", single=True, note="every published pledge, streamed"),
+    Page("export_json", "/pledges.json", single=True, note="every published pledge, streamed"),
+    Page("api_pledges", "/api/v1/pledges/"),
+    Page("api_companies", "/api/v1/companies/"),
+    Page("api_events", "/api/v1/events/"),
     Page("admin_pledges", "/{admin}commitments/pledge/", staff=True),
-    # --- Filled in at merge: set the URL, nothing else changes. -----------------------
-    Page("feed_atom", None, note="issue 4: site-wide Atom feed"),
-    Page("feed_ical", None, note="issue 4: iCal feed of deadlines"),
-    Page("company_feed_atom", None, note="issue 4: per-company Atom feed"),
-    Page("export_csv", None, note="issue 4: CSV export"),
-    Page("export_json", None, note="issue 4: JSON export"),
-    Page("api_pledges", None, note="issue 4: JSON API list"),
-    Page("admin_awaiting", None, staff=True, note="issue 3: awaiting-verdict queue"),
+    Page("admin_awaiting", "/{admin}commitments/pledgeawaitingverdict/", staff=True),
 ]
 
-TIMELINE_PAGE_SIZE = 50
 DEEP_PAGE = 1000
 
 
@@ -60,12 +64,12 @@ def targets():
     """Values the URL templates use, chosen by query so they are the heaviest real cases."""
     published = Pledge.objects.published()
     total = published.count()
-    deep_page = max(1, min(DEEP_PAGE, math.ceil(total / TIMELINE_PAGE_SIZE)))
-    deep = (
-        published.order_by("-announced_on", "-pk")
-        .values("announced_on", "pk")[(deep_page - 1) * TIMELINE_PAGE_SIZE :][:1]
-        .first()
-    ) or {"announced_on": None, "pk": None}
+    events = timeline.public_events().order_by("-occurred_on", "-pk")
+    n_events = events.count()
+    deep_page = max(1, min(DEEP_PAGE, math.ceil(n_events / timeline.PAGE_SIZE)))
+    # The last event of the page before: its cursor opens the deep page.
+    offset = max((deep_page - 1) * timeline.PAGE_SIZE - 1, 0)
+    deep = events.values("occurred_on", "pk")[offset : offset + 1].first()
     most_events = (
         published.annotate(n=Count("events")).order_by("-n", "pk").values("slug", "n").first()
     )
@@ -78,9 +82,9 @@ def targets():
     )
     return {
         "published": total,
+        "events": n_events,
         "deep_page": deep_page,
-        "deep_announced_on": deep["announced_on"],
-        "deep_id": deep["pk"],
+        "deep_cursor": f"{deep['occurred_on'].isoformat()}.{deep['pk']}" if deep_page > 1 else "",
         "pledge_most_events": most_events["slug"],
         "pledge_most_events_n": most_events["n"],
         "company_most_pledges": most_pledges["slug"],
@@ -93,18 +97,45 @@ def _clients():
     # Requests arrive from the proxy as HTTPS, as in production.
     anonymous = Client(raise_request_exception=False, HTTP_X_FORWARDED_PROTO="https")
     staff = Client(raise_request_exception=False, HTTP_X_FORWARDED_PROTO="https")
+    # A staff member with every commitments permission, not a superuser: production asks
+    # superusers for a second factor, which a benchmark cannot type.
     user, _ = get_user_model().objects.get_or_create(
-        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+        username="bench-staff", defaults={"is_staff": True, "is_superuser": False}
     )
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="commitments"))
     staff.force_login(user)
     return anonymous, staff
 
 
+def fresh(url, n):
+    """``url`` made unique, so the public page cache misses and the page is really rendered.
+
+    Unknown parameters are ignored by every public view; the admin refuses them, and
+    has no page cache, so staff URLs are left as they are.
+    """
+    return f"{url}{'&' if '?' in url else '?'}bench={n}"
+
+
+def _get(client, url):
+    response = client.get(url)
+    if response.streaming:
+        # A streamed export does its work while it is read.
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    return response, content
+
+
 def measure(runs, pages=PAGES):
-    """Per page: status, bytes, queries (one captured request), median server time over ``runs``."""
+    """Per page: status, bytes, queries (one captured request), median server time over ``runs``.
+
+    Public pages are requested at a new URL each time (see ``fresh``): the figures are
+    for a page-cache miss. Cached repeats are the throughput phase's ``timeline_cached``.
+    """
     values = targets()
     anonymous, staff = _clients()
     results = {}
+    serial = itertools.count()
     for page in pages:
         result = {"url": None, "status": None, "note": page.note}
         results[page.name] = result
@@ -114,24 +145,38 @@ def measure(runs, pages=PAGES):
         url = page.url.format(**values)
         result["url"] = url
         client = staff if page.staff else anonymous
-        response = client.get(url)  # warm-up: templates, caches, connection
+
+        def unique(url=url, page=page):
+            return url if page.staff else fresh(url, next(serial))
+
+        timings = []
+        if page.single:
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response, content = _get(client, unique())
+            timings.append((time.perf_counter() - started) * 1000)
+            # Now: every request start empties the connection's query log.
+            result["queries"] = len(queries)
+        else:
+            response, content = _get(client, unique())  # warm-up: templates, caches, connection
         result["status"] = response.status_code
         if response.status_code == 404:
             result["note"] = f"not available: {url} answers 404"
             continue
-        if response.status_code >= 400:
+        if response.status_code != 200:
             result["note"] = f"error: {url} answers {response.status_code}"
             continue
-        result["bytes"] = len(response.content)
+        result["bytes"] = len(content)
         result["etag"] = response.get("ETag")
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        result["queries"] = len(queries)
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
+        if not page.single:
+            with CaptureQueriesContext(connection) as queries:
+                _get(client, unique())
+            result["queries"] = len(queries)
+            for _ in range(runs):
+                next_url = unique()
+                started = time.perf_counter()
+                _get(client, next_url)
+                timings.append((time.perf_counter() - started) * 1000)
         result["p50_ms"] = round(statistics.median(timings), 2)
         result["min_ms"] = round(min(timings), 2)
         result["max_ms"] = round(max(timings), 2)

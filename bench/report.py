@@ -13,17 +13,17 @@ import json
 
 from bench.pages import PAGES
 
-DEFAULT_SERVER = "gunicorn"
+DEFAULT_SERVER = "granian"  # what scripts/serve-web runs
 SWITCH_MARGIN = 1.15
 LOAD_TARGETS = ("static", "timeline", "timeline_cached", "pledge")
 LOAD_FIGURES = ("rps", "http_p50_ms", "http_p99_ms", "rps_ratio_to_static", "errors")
 SWEEP_FIGURES = (
     "ms", "planning_ms", "uses_index", "plan", "pledges", "due", "fetch_ms",
-    "function", "function_ms", "function_note", "due_after",
+    "function", "function_ms", "function_queries", "function_note", "due_after",
 )  # fmt: skip
 FANOUT_FIGURES = (
-    "path", "batch_size", "recipients", "messages", "seconds", "msgs_per_s", "smtp_connections",
-    "note",
+    "path", "batch_size", "recipients", "messages", "sent", "fanout_ms", "seconds", "msgs_per_s",
+    "smtp_connections", "note",
 )  # fmt: skip
 
 

@@ -13,37 +13,28 @@ import statistics
 import time
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from commitments import reminders
 from commitments.models import Pledge
 
 INDEX = "pledge_reminder_due"
 INDEX_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 
-# Plug point (issue 5): the first of these that imports is called once, without
-# arguments, and its wall time reported. A Celery task object runs in-process.
-SWEEP_FUNCTIONS = [
-    "commitments.reminders.sweep",
-    "commitments.reminders.sweep_deadlines",
-    "commitments.tasks.sweep_deadlines",
-]
+# The periodic job itself (what the Celery task calls), run once in-process.
+SWEEP_FUNCTIONS = ["commitments.reminders.sweep_deadlines"]
 
 
 def due_rows(now):
-    """The due-rows query as the sweep issues it: in the index's own order.
-
-    Left on the model's default ordering (-announced_on), SQLite walks the
-    pledge_announced index through the whole table to avoid a sort; ordering by
-    next_reminder_at lets both engines read only the due rows.
-    """
+    """The due-rows query as ``commitments.reminders.sweep_pledges`` issues it (less its LIMIT)."""
     return Pledge.objects.filter(next_reminder_at__lte=now).order_by("next_reminder_at", "pk")
 
 
 def measure(runs):
     now = timezone.now()
-    # The columns the sweep reads (commitments.reminders.sweep_pledges on the reminders branch).
-    query = due_rows(now).values_list("pk", "next_reminder_at")
-    result = {"pledges": Pledge.objects.count(), "due": query.count()}
+    query = due_rows(now).values_list("pk", "next_reminder_at")[: reminders.SWEEP_BATCH]
+    result = {"pledges": Pledge.objects.count(), "due": due_rows(now).count()}
     fetch = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -99,12 +90,14 @@ def _run_sweep_function():
             continue
         started = time.perf_counter()
         try:
-            function()
+            with CaptureQueriesContext(connection) as queries:
+                function()
         except Exception as exc:  # a broken sweep is a figure to report, not a crash
             return {"function": dotted, "function_ms": None, "function_note": f"error: {exc!r}"}
         return {
             "function": dotted,
             "function_ms": round((time.perf_counter() - started) * 1000, 1),
+            "function_queries": len(queries),
             "function_note": "",
         }
     return {

@@ -8,6 +8,7 @@ ratio reads as "how close this page is to what the hardware and server allow".
 """
 
 import http.client
+import itertools
 import json
 import os
 import secrets
@@ -39,18 +40,19 @@ class Server:
 
 
 SERVERS = [
-    # The compose default: the repo's gunicorn.conf.py (sync workers), bound to loopback here.
+    # The alternative: the repo's gunicorn.conf.py (sync workers), bound to loopback here.
     Server(
         "gunicorn",
         ("-m", "gunicorn", "tracker.wsgi:application", "--config", "gunicorn.conf.py",
          "--bind", "127.0.0.1:{port}", "--workers", "{workers}"),
         "gunicorn",
     ),
-    # One blocking thread per worker: Django code never runs two requests in one worker at once.
+    # The compose default: scripts/serve-web's granian options, bound to loopback here.
     Server(
         "granian",
         ("-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
-         "--workers", "{workers}", "--blocking-threads", "1", "--no-ws", "--log-level", "warning",
+         "--workers", "{workers}", "--blocking-threads", "1", "--no-ws",
+         "--respawn-failed-workers", "--workers-kill-timeout", "20", "--access-log",
          "tracker.wsgi:application"),
         "granian",
     ),
@@ -58,11 +60,11 @@ SERVERS = [
 
 
 def workers_for(server):
-    # gunicorn: what the repo deploys (gunicorn.conf.py reads WEB_CONCURRENCY, default 3
-    # for two cores); granian: one worker per core, its threads do the waiting.
+    # gunicorn: gunicorn.conf.py's default, 3 sync workers for two cores; granian: what
+    # scripts/serve-web runs, WEB_CONCURRENCY workers, else one per core.
     if server == "gunicorn":
         return int(os.environ.get("WEB_CONCURRENCY", "3"))
-    return _cores()
+    return int(os.environ.get("WEB_CONCURRENCY", _cores()))
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Target:
     name: str
     path: str
     conditional: bool = False  # repeat with If-None-Match when the page sends an ETag
+    # A new URL per request (?bench=<n>): every request misses the page cache and renders.
+    unique: bool = False
 
 
 def free_port():
@@ -152,12 +156,21 @@ def load(port, target, duration):
     if target.conditional and etag:
         headers["If-None-Match"] = etag
         status, _ = _get(port, target.path, headers)
-    measured = _wrk(port, target.path, headers, duration) if shutil.which("wrk") else None
-    if measured is None:
-        measured = _python_client(port, target.path, headers, duration)
+    if shutil.which("wrk"):
+        measured = _wrk(port, target.path, headers, duration, target.unique)
+    else:
+        measured = _python_client(port, target.path, headers, duration, target.unique)
     measured |= {"status": status, "conditional": bool(target.conditional and etag)}
     return measured
 
+
+WRK_UNIQUE = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, PREFIX .. counter)
+end
+"""
 
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
@@ -171,9 +184,17 @@ end
 """
 
 
-def _wrk(port, path, headers, duration):
+def _unique_prefix(path):
+    """What goes before a request's serial number; new each load, as the cache may be shared."""
+    return f"{path}{'&' if '?' in path else '?'}bench={secrets.token_hex(4)}-"
+
+
+def _wrk(port, path, headers, duration, unique=False):
     script = Path(BASE_DIR, "var", f"bench-wrk-{os.getpid()}.lua")
-    script.write_text(WRK_SCRIPT)
+    lua = WRK_SCRIPT
+    if unique:
+        lua = WRK_UNIQUE.replace("PREFIX", json.dumps(_unique_prefix(path))) + lua
+    script.write_text(lua)
     argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(round(duration), 1)}s", "--timeout", "10s"]
     argv += ["-s", str(script)]
     for key, value in (BASE_HEADERS | headers).items():
@@ -197,11 +218,13 @@ def _wrk(port, path, headers, duration):
     }
 
 
-def _python_client(port, path, headers, duration):
+def _python_client(port, path, headers, duration, unique=False):
     """The fallback load: CONNECTIONS threads with keep-alive, bounded by time and count."""
     stop_at = time.monotonic() + duration
     latencies, errors, lock = [], [0], threading.Lock()
     max_requests = 200_000
+    serial = itertools.count()
+    prefix = _unique_prefix(path)
 
     def worker():
         conn = None
@@ -210,7 +233,8 @@ def _python_client(port, path, headers, duration):
             try:
                 conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 started = time.perf_counter()
-                conn.request("GET", path, headers=BASE_HEADERS | headers)
+                url = f"{prefix}{next(serial)}" if unique else path
+                conn.request("GET", url, headers=BASE_HEADERS | headers)
                 response = conn.getresponse()
                 response.read()
                 mine.append(time.perf_counter() - started)

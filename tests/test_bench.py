@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     argv = [sys.executable, "-m", "bench", "--scale", "0.001", "--runs", "2", "--duration", "1"]
-    argv += ["--servers", "gunicorn", "--out", str(out)]
-    # One gunicorn worker: the figures do not matter here, the start-up time does.
+    argv += ["--servers", "granian", "--out", str(out)]
+    # One worker: the figures do not matter here, the start-up time does.
     env = os.environ | {"WEB_CONCURRENCY": "1"}
     proc = subprocess.Popen(
         argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -77,7 +77,7 @@ def test_bench_reads_the_sweep_plan_and_sends_the_fan_out_through_the_sink(tiny_
 
 def test_bench_prints_a_table_and_leaves_no_database_or_files_behind(tiny_run):
     pid, _, output = tiny_run
-    assert "Throughput: gunicorn" in output
+    assert "Throughput: granian" in output
     assert not (ROOT / "var" / f"bench-{pid}").exists()
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):
@@ -92,7 +92,7 @@ def test_bench_prints_a_table_and_leaves_no_database_or_files_behind(tiny_run):
 def test_bench_recommends_another_app_server_only_when_it_is_clearly_faster():
     from bench.report import recommend
 
-    assert recommend({"gunicorn": 60, "granian": 65}) == "gunicorn"
-    assert recommend({"gunicorn": 60, "granian": 90}) == "granian"
-    assert recommend({"granian": 90}) == "granian"
+    assert recommend({"granian": 60, "gunicorn": 65}) == "granian"
+    assert recommend({"granian": 60, "gunicorn": 90}) == "gunicorn"
+    assert recommend({"gunicorn": 90}) == "gunicorn"
     assert recommend({}) is None

@@ -71,7 +71,7 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     list_filter = [
         "status",
         "category",
-        ("company", admin.RelatedOnlyFieldListFilter),
+        filters.CompanyFilter,
         filters.HasDeadlineFilter,
         filters.OverdueFilter,
         filters.AwaitingVerdictFilter,

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from commitments import calendar
 from commitments.alerts import tokens
 from commitments.alerts.fanout import TOPIC_FOR_EVENT
-from commitments.emails import Undeliverable, builder
+from commitments.emails import Undeliverable, builder, preparer
 from commitments.models import Notification, Pledge, Subscription, Suppression
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -73,14 +73,39 @@ def _wanted(pledge_id, company_id, topic):
     return Subscription.objects.deliverable().covering(pledge).wanting(topic)
 
 
+@preparer(Notification.Kind.ALERT)
+def check_still_wanted(notifications):
+    """Who in this batch still wants their alert: one query per batch, not one per message.
+
+    Checked when the batch starts sending, so an address that leaves mid-fan-out
+    misses at most the batch already under way.
+    """
+    groups = {}
+    for notification in notifications:
+        if notification.subscriber_id is not None:
+            key = (notification.pledge_id, notification.pledge.company_id, topic_of(notification))
+            groups.setdefault(key, []).append(notification)
+    for (pledge_id, company_id, topic), rows in groups.items():
+        wanted = set(
+            _wanted(pledge_id, company_id, topic)
+            .filter(subscriber_id__in=[row.subscriber_id for row in rows])
+            .values_list("subscriber_id", flat=True)
+        )
+        for row in rows:
+            row.still_wanted = row.subscriber_id in wanted
+
+
 @builder(Notification.Kind.ALERT)
 def build_alert(notification):
     subscriber, pledge = notification.subscriber, notification.pledge
     if subscriber is None:
         raise Undeliverable("the subscriber left")
     topic = topic_of(notification)
-    still_wanted = _wanted(pledge.pk, pledge.company_id, topic)
-    if not still_wanted.filter(subscriber_id=subscriber.pk).exists():
+    still_wanted = getattr(notification, "still_wanted", None)
+    if still_wanted is None:  # built outside a batch
+        wanted = _wanted(pledge.pk, pledge.company_id, topic)
+        still_wanted = wanted.filter(subscriber_id=subscriber.pk).exists()
+    if not still_wanted:
         raise Undeliverable("unsubscribed or suppressed since the alert was queued")
     version = (pledge.updated_at, pledge.company.updated_at, calendar.today(), settings.SITE_URL)
     rendered = _render_alert(pledge, notification.event, topic, version)

@@ -1,7 +1,9 @@
 import functools
+from html import escape as _escape
 
 from django import template
 from django.urls import get_script_prefix, reverse
+from django.utils.safestring import mark_safe
 
 from commitments import markdown
 from commitments.models import Status
@@ -73,3 +75,42 @@ def pledge_url(pledge):
 @register.filter
 def company_url(company):
     return _fast_url("commitments:company", company.slug)
+
+
+@register.simple_tag
+def timeline_events(years_of_events):
+    """The timeline's event list, built in Python: it is the hottest loop on the site.
+
+    The same markup a template loop would give, at a fraction of the cost (a template
+    resolves a dozen variables per row through several layers of lookups).
+    """
+    out = []
+    append = out.append
+
+    def escape(value):
+        # The standard library's escape, as Django's does, minus its lazy-string wrapper.
+        return _escape(str(value))
+
+    for year, months in years_of_events:
+        append(f'  <h2 class="year">{year}</h2>\n')
+        for month, events in months:
+            append(f'  <h3 class="month">{escape(month)}</h3>\n  <ol class="events">\n')
+            for event in events:
+                pledge = event.pledge
+                company = pledge.company
+                day = event.occurred_on
+                append(
+                    f'    <li class="event event-{escape(event.kind)}">\n'
+                    f'      <time datetime="{day.isoformat()}">{day_month(day)}</time>\n'
+                    f'      <div class="event-body">\n'
+                    f'        <span class="event-kind">{escape(event.headline)}</span>\n'
+                    f'        <a class="event-pledge" href="{escape(pledge_url(pledge))}">'
+                    f"{escape(pledge.title)}</a>\n"
+                    f'        <span class="meta"><a href="{escape(company_url(company))}">'
+                    f"{escape(company.name)}</a> · now "
+                    f'<span class="badge badge-{escape(pledge.status)}">'
+                    f"{escape(status_label(pledge.status))}</span></span>\n"
+                    f"      </div>\n    </li>\n"
+                )
+            append("  </ol>\n")
+    return mark_safe("".join(out))  # noqa: S308 - every interpolated value is escaped above

@@ -1,5 +1,6 @@
 from django.db.models import Exists, OuterRef
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from commitments import timeline
@@ -7,6 +8,20 @@ from commitments.caching import memoise, public_page
 from commitments.models import FINAL_STATUSES, Company, Pledge, PledgeEvent
 
 BLOCK_SIZE = 8
+# What an event row shows (``timeline_events``): a third of the columns, and of the row-building.
+TIMELINE_COLUMNS = [
+    "kind",
+    "occurred_on",
+    "old_status",
+    "new_status",
+    "old_deadline",
+    "new_deadline",
+    "pledge__slug",
+    "pledge__title",
+    "pledge__status",
+    "pledge__company__slug",
+    "pledge__company__name",
+]
 # Above this many companies the filter becomes a text field: a select would weigh megabytes.
 COMPANY_SELECT_LIMIT = 200
 
@@ -45,9 +60,7 @@ def home(request):
     before = timeline.parse_cursor(request.GET.get("before"))
     after = timeline.parse_cursor(request.GET.get("after"))
     events = (
-        timeline.public_events(filters)
-        .select_related("pledge__company")
-        .defer("rationale", "pledge__summary", "pledge__success_criteria")
+        timeline.public_events(filters).select_related("pledge__company").only(*TIMELINE_COLUMNS)
     )
     page = timeline.page_of_events(events, before=before, after=after)
     context = {
@@ -62,14 +75,29 @@ def home(request):
     }
     # A final-status filter would make both blocks empty by definition: skip their queries.
     if context["first_page"] and filters.get("status") not in FINAL_STATUSES:
-        pledges = timeline.filter_pledges(Pledge.objects.published(), filters).defer(
-            "summary", "success_criteria"
-        )
-        context["upcoming"], context["more_upcoming"] = _block(pledges.upcoming(days=90))
-        context["overdue"], context["more_overdue"] = _block(
-            pledges.overdue().order_by("-deadline", "-pk")
-        )
+        if "q" in filters:
+            context["blocks"] = _blocks(filters)
+        else:
+            # The same for every reader until the next edit or midnight (both change the
+            # content version), so rendered once, not on every visit of the home page.
+            key = "home-blocks:" + ",".join(
+                f"{name}={getattr(value, 'slug', value)}" for name, value in sorted(filters.items())
+            )
+            context["blocks"] = memoise(key, lambda: _blocks(filters))
     return render(request, "commitments/home.html", context)
+
+
+def _blocks(filters):
+    """The "coming up" and "overdue" boxes above page 1, as HTML."""
+    pledges = timeline.filter_pledges(Pledge.objects.published(), filters).defer(
+        "summary", "success_criteria"
+    )
+    context = {}
+    context["upcoming"], context["more_upcoming"] = _block(pledges.upcoming(days=90))
+    context["overdue"], context["more_overdue"] = _block(
+        pledges.overdue().order_by("-deadline", "-pk")
+    )
+    return render_to_string("commitments/_home_blocks.html", context)
 
 
 def _query_without_cursor(request):
