@@ -33,6 +33,12 @@ def _bad_link(request):
     return render(request, "alerts/bad_link.html", status=400)
 
 
+# CSRF-exempt on purpose: the sign-up form sits on cached public pages that must carry no
+# per-visitor token. A forged sign-up achieves nothing: it only sends a confirmation to the
+# address given, nothing is followed until its owner confirms, and both the address and the
+# sender's IP are rate limited. Every other state-changing alert view keeps CSRF protection
+# (or, for one-click unsubscribe, a signed URL).
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="alerts:subscribe:ip", key="ip", rate=_rate_per_ip, method="POST", block=False)
 @ratelimit(

@@ -218,3 +218,22 @@ def test_unconfirmed_requests_are_forgotten_when_their_link_expires(client, pled
         purge_unconfirmed()
     assert list(Subscriber.objects.values_list("email", flat=True)) == ["bob@example.org"]
     assert sent_to("ann@example.org")  # the confirmation had gone out
+
+
+def test_cached_public_pages_carry_no_csrf_token_and_sign_up_still_works(db, pledge):
+    """A cached page must not hand one visitor's CSRF secret to the next visitor."""
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    staff = Client()
+    staff.force_login(UserFactory(username="editor-first-visitor"))
+    first = staff.get(pledge.get_absolute_url()).content.decode()
+    stranger = Client(enforce_csrf_checks=True)
+    cached = stranger.get(pledge.get_absolute_url()).content.decode()
+    assert "csrfmiddlewaretoken" not in first
+    assert cached == first
+    response = stranger.post(
+        "/alerts/", {"email": "reader@example.org", "scope": "pledge", "pledge": pledge.slug}
+    )
+    assert response.status_code == 200
