@@ -170,3 +170,22 @@ def test_fan_out_queries_do_not_grow_with_subscribers(pledge):
     # Rows go in by the thousand (fewer per statement where SQLite caps parameters).
     assert few_inserts == 1
     assert many_inserts <= 2_005 / 50
+
+
+def test_a_broker_outage_does_not_fail_the_change_that_made_the_event(
+    db, pledge, superuser, monkeypatch, django_capture_on_commit_callbacks
+):
+    from commitments import workflow
+    from commitments.alerts import tasks as alert_tasks
+    from commitments.models import PledgeEvent
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(alert_tasks.fan_out_event, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.record_verdict(
+            pledge, status="in_progress", rationale="Under way.", actor=superuser
+        )
+    event = PledgeEvent.objects.get(pledge=pledge, kind="status_changed")
+    assert event.alerts_queued_at is None  # left for the periodic fan-out to pick up
