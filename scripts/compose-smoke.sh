@@ -32,7 +32,11 @@ export LOG_FORMAT=plain
 maildir=$run_dir/mail
 
 pids=()
+redis_port=${CELERY_BROKER_URL##*:}; redis_port=${redis_port%%/*}
 cleanup() {
+  # Whatever happened, leave the machine's Redis running as we found it.
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 \
+    || redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >/dev/null
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   sleep 1
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
@@ -106,7 +110,6 @@ Pledge.objects.create(company=Company.objects.get(slug='ibm'), title='$1', slug=
     success_criteria='Done.', announced_on=dt.date(2020, 1, 1), deadline=dt.date.today() - dt.timedelta(days=2),
     is_published=True)"
   }
-  redis_port=${CELERY_BROKER_URL##*:}; redis_port=${redis_port%%/*}
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   wait_for 10 "Redis did not stop" sh -c "! redis-cli -p $redis_port ping >/dev/null 2>&1"
   status_is / 200 || fail "with Redis down the home page answered $(http /)"
