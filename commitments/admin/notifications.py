@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 
 from commitments import delivery
+from commitments.admin.mixins import ReadOnlyAdminMixin
 from commitments.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What was sent to whom, and what failed. Read-only: rows are written by the sweep."""
 
     list_display = [
@@ -40,15 +41,6 @@ class NotificationAdmin(admin.ModelAdmin):
         "retry_after",
         "sent_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="last error")
     def short_error(self, obj):

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from commitments.admin.display import admin_link
+from commitments.admin.mixins import ReadOnlyAdminMixin
 from commitments.models import PledgeAwaitingVerdict
 
 
 @admin.register(PledgeAwaitingVerdict)
-class AwaitingVerdictAdmin(admin.ModelAdmin):
+class AwaitingVerdictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pledge_column",
         "company",
@@ -41,15 +42,6 @@ class AwaitingVerdictAdmin(admin.ModelAdmin):
         return request.user.has_perm("commitments.view_pledge") or request.user.has_perm(
             "commitments.change_pledge"
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="pledge", ordering="title")
     def pledge_column(self, pledge):

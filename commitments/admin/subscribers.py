@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from commitments.admin.mixins import ReadOnlyAdminMixin
 from commitments.models import (
     Notification,
     PledgeFollowers,
@@ -138,7 +139,7 @@ class SuppressionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PledgeFollowers)
-class PledgeFollowersAdmin(admin.ModelAdmin):
+class PledgeFollowersAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "company", "followers", "alerts_sent", "alerts_failed"]
     list_select_related = ["company"]
     search_fields = ["title", "company__name"]
@@ -168,12 +169,3 @@ class PledgeFollowersAdmin(admin.ModelAdmin):
     @admin.display(ordering="n_failed", description="alerts failed")
     def alerts_failed(self, obj):
         return obj.n_failed
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
