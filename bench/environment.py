@@ -35,8 +35,11 @@ def production_env(database_url, static_root):
         "EMAIL_URL": "smtp://127.0.0.1:25",
         # Someone to remind, so the sweep writes and queues real reminders.
         "TRACKER_STAFF_EMAILS": "staff@bench.invalid",
-        # Nothing a page does may reach a broker; the sweep's enqueues stay in memory.
-        "CELERY_BROKER_URL": "memory://",
+        # The run's own queue folder: no broker service needed, and nothing outside the run
+        # can take its tasks. The fan-out's workers look at it every 50 ms.
+        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_QUEUE_DIR": str(Path(static_root).parent / "celery"),
+        "CELERY_POLLING_INTERVAL": "0.05",
         "STATIC_ROOT": str(static_root),
         # Requests carry X-Forwarded-Proto: https as behind the real proxy; no redirect either way.
         "SECURE_SSL_REDIRECT": "off",

@@ -2,63 +2,62 @@
 
 The real path, as a verdict takes it in production: a ``status_changed`` event on a
 published pledge, ``commitments.alerts.fanout.fan_out_event`` (one ALERT Notification
-per confirmed subscriber, queued in batches), then ``commitments.delivery.send_batch``
-per batch of ``TRACKER_DELIVERY_BATCH_SIZE`` ids, as the Celery task calls it, here
-in-process so the figure is the application's, not the broker's. The sink counts the
-SMTP connections opened: one per batch is the bound.
+per confirmed subscriber, queued in batches of ``TRACKER_DELIVERY_BATCH_SIZE``), then
+the ``send_notifications`` tasks, taken from the run's queue folder by a Celery
+worker started with ``scripts/serve-worker`` (compose's worker command, one process
+per core). The clock runs from the fan-out call to the sink's last message. The sink
+counts the SMTP connections opened: one per batch is the bound.
 """
 
+import os
+import sys
 import time
 
 from django.conf import settings
 from django.db import connections
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from bench.smtp_sink import Sink
 from bench.throughput import free_port
-from commitments import delivery
 from commitments.alerts import fanout
 from commitments.models import Notification, Pledge, PledgeEvent, Status, Subscription
+from tracker.celery import app as celery_app
+
+WORKER_START_TIMEOUT = 60
 
 
-def measure(count):
+def measure(workspace, env, count):
     port = free_port()
     # The sink is a spawned process; no database connection should straddle that.
     connections.close_all()
-    with (
-        Sink(port) as sink,
-        override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-            EMAIL_USE_TLS=False,
-            EMAIL_USE_SSL=False,
-            EMAIL_TIMEOUT=10,
-        ),
-    ):
-        event = _verdict()
-        started = time.perf_counter()
-        queued = fanout.fan_out_event(event.pk)
-        fanned_out = time.perf_counter()
-        ids = list(
-            Notification.objects.filter(event=event, status=Notification.Status.PENDING)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        size = settings.TRACKER_DELIVERY_BATCH_SIZE
-        outcomes = {}
-        for start in range(0, len(ids), size):
-            outcomes |= delivery.send_batch(ids[start : start + size])
-        finished = time.perf_counter()
-        received = _wait_for(sink, len(ids))
-        seconds = max(finished - started, 1e-9)
-        sent = sum(1 for outcome in outcomes.values() if outcome == "sent")
+    with Sink(port) as sink:
+        # Tasks earlier phases queued (the sweep's reminders) are not this phase's work.
+        celery_app.control.purge()
+        processes = os.cpu_count() or 2
+        worker_env = env | {
+            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+            "WORKER_CONCURRENCY": str(processes),
+            "WORKER_NAME": "bench-fanout",
+            "LOG_LEVEL": "WARNING",
+            # The script runs ``celery`` from PATH, as in the image: this interpreter's.
+            "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{env.get('PATH', '')}",
+        }
+        worker = workspace.start_server("worker", ["scripts/serve-worker"], worker_env)
+        try:
+            _wait_until_ready(worker, workspace)
+            event = _verdict()
+            started = time.time()
+            queued = fanout.fan_out_event(event.pk)  # commits, then queues the batches
+            fanned_out = time.time()
+            received = _wait_for(sink, queued, timeout=max(60, queued / 20))
+        finally:
+            workspace.stop_server(worker)
+        seconds = max(sink.last_at.value - started, 1e-9)
+        sent = Notification.objects.filter(event=event, status=Notification.Status.SENT).count()
         return {
-            "path": "commitments.alerts.fanout.fan_out_event + commitments.delivery.send_batch",
-            "batch_size": size,
+            "path": "fan_out_event + send_notifications tasks, scripts/serve-worker "
+            f"x{processes} processes",
+            "batch_size": settings.TRACKER_DELIVERY_BATCH_SIZE,
             "recipients": queued,
             "messages": received,
             "sent": sent,
@@ -68,6 +67,16 @@ def measure(count):
             "smtp_connections": sink.connections.value,
             "note": "" if sent == count else f"{count - sent} of {count} not sent",
         }
+
+
+def _wait_until_ready(worker, workspace):
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited:\n{workspace.server_log('worker')}")
+        if celery_app.control.ping(timeout=0.5):
+            return
+    raise RuntimeError(f"the worker did not answer a ping:\n{workspace.server_log('worker')}")
 
 
 def _verdict():
@@ -88,8 +97,10 @@ def _verdict():
     return event
 
 
-def _wait_for(sink, expected, timeout=30):
+def _wait_for(sink, expected, timeout):
     deadline = time.monotonic() + timeout
     while sink.messages.value < expected and time.monotonic() < deadline:
         time.sleep(0.05)
+    if sink.messages.value < expected:
+        print(f"bench: fan-out gave up waiting after {timeout:.0f}s", file=sys.stderr)
     return sink.messages.value

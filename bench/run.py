@@ -7,7 +7,7 @@ Steps, in this order so each figure sees the data it is specified for:
     and the subscribers (when the alerts model exists);
  3. pages in-process (queries, server time), then throughput under each app server;
  4. top the pledge table up to 1M rows, ~1k due, and measure the sweep;
- 5. fan one alert out to 10k recipients into an SMTP sink;
+ 5. fan one alert out to 10k recipients, sent by a Celery worker into an SMTP sink;
  6. write var/bench.json, print the table; drop the database, stop every server.
 """
 
@@ -141,7 +141,7 @@ def _run(args, workspace):
         from bench import fanout
 
         phases.start("fanout", "fan-out")
-        figures["fanout"] = fanout.measure(sizes["subscribers"])
+        figures["fanout"] = fanout.measure(workspace, {**os.environ, **env}, sizes["subscribers"])
 
     phases.stop()
     figures["meta"]["phase_s"] = phases.seconds

@@ -6,18 +6,21 @@ messages/s then measures the sender. Imports nothing from Django.
 
 import asyncio
 import multiprocessing
+import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 
 class _Handler:
-    def __init__(self, messages):
+    def __init__(self, messages, last_at):
         self.messages = messages
+        self.last_at = last_at
 
     async def handle_DATA(self, server, session, envelope):
         with self.messages.get_lock():
             self.messages.value += 1
+            self.last_at.value = time.time()
         return "250 Message accepted for delivery"
 
 
@@ -41,9 +44,9 @@ class _Controller(Controller):
         return _CountingSMTP(self.handler, connections=self._connections, **self.SMTP_kwargs)
 
 
-def _serve(port, messages, connections, ready, stop):
+def _serve(port, messages, last_at, connections, ready, stop):
     controller = _Controller(
-        _Handler(messages),
+        _Handler(messages, last_at),
         connections,
         hostname="127.0.0.1",
         port=port,
@@ -63,10 +66,11 @@ class Sink:
         self.port = port
         self.messages = ctx.Value("q", 0)
         self.connections = ctx.Value("q", 0)
+        self.last_at = ctx.Value("d", 0.0)  # time.time() of the latest message
         self._ready, self._stop = ctx.Event(), ctx.Event()
         self._process = ctx.Process(
             target=_serve,
-            args=(port, self.messages, self.connections, self._ready, self._stop),
+            args=(port, self.messages, self.last_at, self.connections, self._ready, self._stop),
             daemon=True,
         )
 

@@ -106,6 +106,12 @@ def describe(exc):
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+_MARK_SENT_SQL = (
+    f"UPDATE {Notification._meta.db_table} SET status = %s, sent_at = %s,"  # noqa: S608 - no input
+    " attempts = attempts + 1, last_error = '' WHERE id = %s AND claim_token = %s AND status = %s"
+)
+
+
 class Batch:
     """The rows one send task claimed, and the bookkeeping for each outcome."""
 
@@ -132,14 +138,16 @@ class Batch:
         self.outcome[row.pk] = outcome
 
     def sent(self, row):
-        self._mark(
-            row,
-            "sent",
-            status=Status.SENT,
-            sent_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            last_error="",
-        )
+        # The one write per message, so it skips the ORM's per-call query building (half
+        # the cost of a message). Same statement as ``_mark`` would issue.
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                _MARK_SENT_SQL, [Status.SENT, timezone.now(), row.pk, self.token, Status.SENDING]
+            )
+            updated = cursor.rowcount
+        if not updated:
+            logger.warning("Notification %s was re-claimed while this worker held it", row.pk)
+        self.outcome[row.pk] = "sent"
         logger.info("Notification %s sent (%s to %s)", row.pk, row.kind, row.recipient)
 
     def skipped(self, row, reason):

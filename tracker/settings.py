@@ -214,6 +214,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_queue_dir / "processed"),
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
+        # How long an idle worker sleeps between looks at the folder (kombu's default: 1 s).
+        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=1.0),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -10,11 +10,12 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
-from commitments import calendar
+from commitments import calendar, mailmerge
 from commitments.alerts import tokens
 from commitments.alerts.fanout import TOPIC_FOR_EVENT
-from commitments.emails import Undeliverable, builder, preparer
+from commitments.emails import Undeliverable, builder, message_id, preparer
 from commitments.models import Notification, Pledge, Subscription, Suppression
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -26,8 +27,8 @@ def topic_of(notification):
     return Subscription.Topic.UPCOMING
 
 
-# Stand-ins for the per-address links, so one rendering serves a whole fan-out.
-PERSONAL = {"unsubscribe_url": "__UNSUBSCRIBE_URL__", "manage_url": "__MANAGE_URL__"}
+# The per-address links: rendered as placeholders, so one rendering serves a whole fan-out.
+PERSONAL = ("unsubscribe_url", "manage_url")
 
 
 def _render(template, context):
@@ -38,32 +39,66 @@ def _render(template, context):
     return subject, text, html
 
 
-def _message(notification, rendered, headers=None, personal=None):
+def _message(notification, rendered):
     subject, text, html = rendered
-    for placeholder_name, value in (personal or {}).items():
-        text = text.replace(PERSONAL[placeholder_name], value)
-        html = html.replace(PERSONAL[placeholder_name], value)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         to=[notification.recipient],
-        headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+        headers={"Auto-Submitted": "auto-generated", "Message-ID": message_id(notification)},
     )
     message.attach_alternative(html, "text/html")
     return message
 
 
+class Alert:
+    """An alert as every follower sees it, with placeholders for the personal links, and
+    its wire form for ``mailmerge`` (``None`` if it cannot be merged)."""
+
+    def __init__(self, context):
+        self.placeholders = mailmerge.placeholders(PERSONAL)
+        self.subject, self.text, self.html = _render("alert", {**context, **self.placeholders})
+        self.template = mailmerge.Template.build(
+            self.subject, self.text, self.html, self.headers(self.placeholders), self.placeholders
+        )
+
+    @staticmethod
+    def headers(links):
+        # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this URL.
+        return {
+            "Auto-Submitted": "auto-generated",
+            "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": ONE_CLICK,
+        }
+
+    def personalised(self, notification, links):
+        text, html = self.text, self.html
+        for name, placeholder in self.placeholders.items():
+            text = text.replace(placeholder, links[name])
+            html = html.replace(placeholder, escape(links[name]))
+        message = mailmerge.MergedEmail(
+            subject=self.subject,
+            body=text,
+            to=[notification.recipient],
+            headers={**self.headers(links), "Message-ID": message_id(notification)},
+            template=self.template,
+            personal=links,
+        )
+        message.attach_alternative(html, "text/html")
+        return message
+
+
 @lru_cache(maxsize=16)
-def _render_alert(pledge, event, topic, version):
-    """The alert as every follower sees it; ``version`` makes an edited pledge render afresh."""
-    context = {
-        "pledge": pledge,
-        "event": event,
-        "topic": topic,
-        "pledge_url": settings.SITE_URL + pledge.get_absolute_url(),
-        **PERSONAL,
-    }
-    return _render("alert", context)
+def _alert(pledge, event, topic, version):
+    """The alert for this news; ``version`` makes an edited pledge render afresh."""
+    return Alert(
+        {
+            "pledge": pledge,
+            "event": event,
+            "topic": topic,
+            "pledge_url": settings.SITE_URL + pledge.get_absolute_url(),
+        }
+    )
 
 
 @lru_cache(maxsize=16)
@@ -108,12 +143,11 @@ def build_alert(notification):
     if not still_wanted:
         raise Undeliverable("unsubscribed or suppressed since the alert was queued")
     version = (pledge.updated_at, pledge.company.updated_at, calendar.today(), settings.SITE_URL)
-    rendered = _render_alert(pledge, notification.event, topic, version)
-    unsubscribe_url = tokens.unsubscribe_url(subscriber)
-    personal = {"unsubscribe_url": unsubscribe_url, "manage_url": tokens.manage_url(subscriber)}
-    # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this URL.
-    headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": ONE_CLICK}
-    return _message(notification, rendered, headers, personal)
+    links = {
+        "unsubscribe_url": tokens.unsubscribe_url(subscriber),
+        "manage_url": tokens.manage_url(subscriber),
+    }
+    return _alert(pledge, notification.event, topic, version).personalised(notification, links)
 
 
 @builder(Notification.Kind.CONFIRM)

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
 
-from commitments.alerts.emails import _render_alert, _wanted
+from commitments.alerts.emails import _alert, _wanted
 from commitments.models import Subscriber, Subscription
 from commitments.models.subscribers import address_hash
 from tracker.celery import app as celery_app
@@ -27,7 +27,7 @@ def eager_celery():
 def _fresh_caches():
     # Rate-limit counters and rendered alerts outlive a test; ids may not.
     cache.clear()
-    _render_alert.cache_clear()
+    _alert.cache_clear()
     _wanted.cache_clear()
 
 

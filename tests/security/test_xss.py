@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import calendar
-from commitments.alerts.emails import _render_alert, _wanted
+from commitments.alerts.emails import _alert, _wanted
 from commitments.emails import build_message
 from commitments.models import (
     Company,
@@ -43,7 +43,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     cache.clear()
-    _render_alert.cache_clear()
+    _alert.cache_clear()
     _wanted.cache_clear()
 
 
