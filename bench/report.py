@@ -72,6 +72,7 @@ def _flatten_throughput(flat, results):
             ratio = round(m["rps"] / static_rps, 3) if static_rps else None
             flat |= {
                 f"{prefix}{target}.rps": m["rps"],
+                f"{prefix}{target}.rps_rounds": m.get("rps_runs"),
                 f"{prefix}{target}.http_p50_ms": m["p50_ms"],
                 f"{prefix}{target}.http_p99_ms": m["p99_ms"],
                 f"{prefix}{target}.errors": m["errors"],
@@ -156,7 +157,7 @@ def table(flat):
             "",
             f"{'Throughput: ' + server + ' x' + str(flat[f'{server}.workers']):<28}"
             f"{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs static':>11}   ({flat.get('meta.client')}, "
-            f"{flat['meta.duration_s']:g}s each)",
+            f"{flat['meta.duration_s']:g}s each, median of {flat.get('meta.rounds') or 1} rounds)",
         ]
         for target in LOAD_TARGETS:
             key = f"{prefix}{target}"
@@ -171,6 +172,8 @@ def table(flat):
                 )
             if flat.get(f"{key}.errors"):
                 extra += f"  {flat[f'{key}.errors']} errors"
+            if rounds := flat.get(f"{key}.rps_rounds"):
+                extra += "  rounds " + "/".join(f"{rps:,.0f}" for rps in rounds)
             lines.append(
                 f"  {target:<26}{_fmt(flat[f'{key}.rps']):>9}{_fmt(flat[f'{key}.http_p50_ms'], '.2f'):>9}"
                 f"{_fmt(flat[f'{key}.http_p99_ms'], '.2f'):>9}"

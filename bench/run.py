@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from bench.environment import BASE_DIR, Workspace, exit_on_sigterm, production_env
+from bench.throughput import ROUNDS
 
 PHASES = ("pages", "throughput", "sweep", "fanout")
 
@@ -28,7 +29,9 @@ def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data set")
     parser.add_argument("--runs", type=int, default=7, help="runs per in-process figure (median)")
-    parser.add_argument("--duration", type=float, default=5, help="seconds of load per target")
+    parser.add_argument(
+        "--duration", type=float, default=5, help="seconds of load per target and round"
+    )
     parser.add_argument("--servers", default="gunicorn,granian", help="app servers to load")
     parser.add_argument("--skip", default="", help=f"phases to skip, of: {', '.join(PHASES)}")
     parser.add_argument("--out", default=str(BASE_DIR / "var" / "bench.json"))
@@ -119,7 +122,9 @@ def _run(args, workspace):
             throughput.Target("timeline_cached", "/", conditional=True),
             throughput.Target("pledge", pledge_url, unique=True),
         ]
-        phases.start("throughput", f"throughput, {args.duration:g}s per target")
+        phases.start(
+            "throughput", f"throughput, {args.duration:g}s per target, {throughput.ROUNDS} rounds"
+        )
         figures["throughput"] = throughput.run(
             workspace,
             {**os.environ, **env},
@@ -171,6 +176,7 @@ def _meta(args, vendor):
         "git": _git_head(),
         "runs": args.runs,
         "duration_s": args.duration,
+        "rounds": ROUNDS,
         # Other work on the machine skews every figure; the load average says how much.
         "loadavg_start": round(os.getloadavg()[0], 2),
     }

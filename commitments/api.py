@@ -19,6 +19,10 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
+MAX_ID = 2**63 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
+
+
 def _error(message, status):
     return JsonResponse({"error": message}, status=status)
 
@@ -45,7 +49,9 @@ def _id_page(request, queryset, record):
     # isdigit() alone accepts "²" and other digits int() refuses; ASCII keeps it whole numbers.
     if limit is None or not (after.isascii() and after.isdigit()):
         return _error("limit and after must be whole numbers.", 400)
-    rows = list(queryset.filter(pk__gt=int(after)).order_by("pk")[: limit + 1])
+    # Past any id a bigint holds, and int() refuses numbers of over 4,300 digits anyway.
+    after_id = int(after) if len(after) <= MAX_ID_DIGITS else MAX_ID
+    rows = list(queryset.filter(pk__gt=after_id).order_by("pk")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return JsonResponse(

@@ -138,6 +138,13 @@ def test_the_api_events_follow_the_timeline_cursor(client, rated):
     assert rest["next"] is None
 
 
+def test_the_api_reads_an_after_beyond_any_id_as_the_end_of_the_list(client, pledge):
+    # 5,000 digits: more than int() will even parse (a crash the fuzzer found).
+    for huge in ("9" * 20, "9" * 5000):
+        assert client.get(f"/api/v1/companies/?after={huge}").json() == {"data": [], "next": None}
+        assert client.get(f"/api/v1/pledges/?after={huge}").json() == {"data": [], "next": None}
+
+
 def test_the_api_answers_bad_parameters_with_a_400_and_unknown_slugs_with_a_404(client, pledge):
     assert client.get("/api/v1/pledges/?after=abc").status_code == 400
     assert client.get("/api/v1/events/?before=yesterday").status_code == 400

@@ -4,6 +4,8 @@ from django.db import models
 from commitments.models.pledges import Status
 from commitments.validators import validate_plain_text
 
+STATUS_LABELS = dict(Status.choices)
+
 
 class PledgeEventQuerySet(models.QuerySet):
     def public(self):
@@ -80,14 +82,19 @@ class PledgeEvent(models.Model):
     @property
     def headline(self):
         """A short sentence for timelines, feeds and emails."""
-        if self.kind == self.Kind.STATUS_CHANGED:
-            return f"Rated “{self.get_new_status_display()}”"
-        if self.kind == self.Kind.DEADLINE_CHANGED:
-            new = self.new_deadline.isoformat() if self.new_deadline else "no end date"
-            old = self.old_deadline.isoformat() if self.old_deadline else "no end date"
+        return self.describe(self.kind, self.new_status, self.old_deadline, self.new_deadline)
+
+    @classmethod
+    def describe(cls, kind, new_status, old_deadline, new_deadline):
+        """``headline`` from the columns alone, for lists read without model instances."""
+        if kind == cls.Kind.STATUS_CHANGED:
+            return f"Rated “{STATUS_LABELS.get(new_status, new_status)}”"
+        if kind == cls.Kind.DEADLINE_CHANGED:
+            new = new_deadline.isoformat() if new_deadline else "no end date"
+            old = old_deadline.isoformat() if old_deadline else "no end date"
             return f"Deadline moved from {old} to {new}"
-        if self.kind == self.Kind.DEADLINE_PASSED:
-            return f"Deadline of {self.old_deadline.isoformat()} passed"
-        if self.kind == self.Kind.ANNOUNCED:
+        if kind == cls.Kind.DEADLINE_PASSED:
+            return f"Deadline of {old_deadline.isoformat()} passed"
+        if kind == cls.Kind.ANNOUNCED:
             return "Pledge announced"
         return "Note"
