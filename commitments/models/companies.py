@@ -1,7 +1,7 @@
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from commitments import links
 from commitments.validators import validate_plain_text, validate_web_url
 
 
@@ -28,4 +28,4 @@ class Company(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("commitments:company", kwargs={"slug": self.slug})
+        return links.slug_url("commitments:company", self.slug)

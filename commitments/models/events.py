@@ -1,10 +1,8 @@
 from django.conf import settings
 from django.db import models
 
-from commitments.models.pledges import Status
+from commitments.models.pledges import STATUS_LABELS, Status
 from commitments.validators import validate_plain_text
-
-STATUS_LABELS = dict(Status.choices)
 
 
 class PledgeEventQuerySet(models.QuerySet):

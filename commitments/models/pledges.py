@@ -4,11 +4,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from commitments import calendar, reminders
+from commitments import calendar, links, reminders
 from commitments.validators import validate_plain_text
 
 
@@ -22,6 +21,8 @@ class Status(models.TextChoices):
 
 
 # A final verdict ends the pledge's story: no more reminders, never "overdue".
+# Status value → label, for hot loops (get_status_display() costs a lookup chain per call).
+STATUS_LABELS = dict(Status.choices)
 FINAL_STATUSES = frozenset({Status.KEPT, Status.PARTIALLY_KEPT, Status.BROKEN})
 
 
@@ -171,7 +172,7 @@ class Pledge(models.Model):
         self._sync_announced_event()
 
     def get_absolute_url(self):
-        return reverse("commitments:pledge", kwargs={"slug": self.slug})
+        return links.slug_url("commitments:pledge", self.slug)
 
     def clean(self):
         errors = {}

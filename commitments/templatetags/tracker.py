@@ -1,14 +1,11 @@
-import functools
 from html import escape as _escape
 
 from django import template
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 
-from commitments import markdown
-from commitments.models import PledgeEvent, Status
+from commitments import links, markdown
+from commitments.models import PledgeEvent
+from commitments.models.pledges import STATUS_LABELS
 
 register = template.Library()
 
@@ -39,7 +36,6 @@ def money_width(percent):
 # without the translation machinery (``|date`` looks up the active language on every call),
 # and URLs are built from one reverse() per kind instead of one per row.
 MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-STATUS_LABELS = dict(Status.choices)
 
 
 @register.filter
@@ -59,45 +55,23 @@ def status_label(status):
     return STATUS_LABELS.get(status, status)
 
 
-@functools.lru_cache(maxsize=32)
-def _url_pattern(name, prefix):
-    return reverse(name, kwargs={"slug": "__slug__"}).split("__slug__")
-
-
-def _fast_url(name, slug):
-    before, after = _url_pattern(name, get_script_prefix())
-    return f"{before}{slug}{after}"
-
-
-@receiver(setting_changed)
-def _forget_urls(setting, **kwargs):
-    if setting == "ROOT_URLCONF":
-        _url_pattern.cache_clear()
-        _fixed_url.cache_clear()
-
-
-@functools.lru_cache(maxsize=64)
-def _fixed_url(name, prefix):
-    return reverse(name)
-
-
 @register.simple_tag
 def link(name):
     """``{% url name %}`` for a view without arguments, reversed once per process.
 
-    A reverse() costs ~30 µs, and every page's header and footer make a dozen.
+    Every page's header and footer hold a dozen such links.
     """
-    return _fixed_url(name, get_script_prefix())
+    return links.fixed_url(name)
 
 
 @register.filter
 def pledge_url(pledge):
-    return _fast_url("commitments:pledge", pledge.slug)
+    return links.slug_url("commitments:pledge", pledge.slug)
 
 
 @register.filter
 def company_url(company):
-    return _fast_url("commitments:company", company.slug)
+    return links.slug_url("commitments:company", company.slug)
 
 
 @register.simple_tag
@@ -115,8 +89,6 @@ def timeline_events(years_of_events):
         # The standard library's escape, as Django's does, minus its lazy-string wrapper.
         return _escape(str(value))
 
-    pledge_before, pledge_after = _url_pattern("commitments:pledge", get_script_prefix())
-    company_before, company_after = _url_pattern("commitments:company", get_script_prefix())
     for year, months in years_of_events:
         append(f'  <h2 class="year">{year}</h2>\n')
         for month, events in months:
@@ -127,16 +99,16 @@ def timeline_events(years_of_events):
                     event.kind, event.new_status, event.old_deadline, event.new_deadline
                 )
                 status = event.pledge__status
+                pledge_path = links.slug_url("commitments:pledge", event.pledge__slug)
+                company_path = links.slug_url("commitments:company", event.pledge__company__slug)
                 append(
                     f'    <li class="event event-{escape(event.kind)}">\n'
                     f'      <time datetime="{day.isoformat()}">{day_month(day)}</time>\n'
                     f'      <div class="event-body">\n'
                     f'        <span class="event-kind">{escape(headline)}</span>\n'
-                    f'        <a class="event-pledge" href="{pledge_before}'
-                    f'{escape(event.pledge__slug)}{pledge_after}">'
+                    f'        <a class="event-pledge" href="{escape(pledge_path)}">'
                     f"{escape(event.pledge__title)}</a>\n"
-                    f'        <span class="meta"><a href="{company_before}'
-                    f'{escape(event.pledge__company__slug)}{company_after}">'
+                    f'        <span class="meta"><a href="{escape(company_path)}">'
                     f"{escape(event.pledge__company__name)}</a> · now "
                     f'<span class="badge badge-{escape(status)}">'
                     f"{escape(status_label(status))}</span></span>\n"
