@@ -4,12 +4,13 @@ The real path, as a verdict takes it in production: a ``status_changed`` event o
 published pledge, ``commitments.alerts.fanout.fan_out_event`` (one ALERT Notification
 per confirmed subscriber, queued in batches of ``TRACKER_DELIVERY_BATCH_SIZE``), then
 the ``send_notifications`` tasks, taken from the run's queue folder by a Celery
-worker started with ``scripts/serve-worker`` (compose's worker command, one process
-per core). The clock runs from the fan-out call to the sink's last message. The sink
+worker started with ``scripts/serve-worker``, compose's worker command with its
+default concurrency. The clock runs from the fan-out call to the sink's last message. The sink
 counts the SMTP connections opened: one per batch is the bound.
 """
 
 import os
+import re
 import sys
 import time
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from bench.environment import BASE_DIR
 from bench.smtp_sink import Sink
 from bench.throughput import free_port
 from commitments.alerts import fanout
@@ -33,10 +35,10 @@ def measure(workspace, env, count):
     with Sink(port) as sink:
         # Tasks earlier phases queued (the sweep's reminders) are not this phase's work.
         celery_app.control.purge()
-        processes = os.cpu_count() or 2
+        # compose's worker as it is, WORKER_CONCURRENCY included (scripts/serve-worker's default).
+        processes = env.get("WORKER_CONCURRENCY") or _script_default("WORKER_CONCURRENCY")
         worker_env = env | {
             "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-            "WORKER_CONCURRENCY": str(processes),
             "WORKER_NAME": "bench-fanout",
             "LOG_LEVEL": "WARNING",
             # The script runs ``celery`` from PATH, as in the image: this interpreter's.
@@ -67,6 +69,13 @@ def measure(workspace, env, count):
             "smtp_connections": sink.connections.value,
             "note": "" if sent == count else f"{count - sent} of {count} not sent",
         }
+
+
+def _script_default(variable):
+    """``${VARIABLE:-default}`` as scripts/serve-worker writes it, for the report."""
+    script = (BASE_DIR / "scripts" / "serve-worker").read_text()
+    match = re.search(rf"\$\{{{variable}:-([^}}]+)\}}", script)
+    return match.group(1) if match else "?"
 
 
 def _wait_until_ready(worker, workspace):

@@ -9,7 +9,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+
+from commitments import links
 
 CONFIRM = "commitments.alerts.confirm"
 UNSUBSCRIBE = "commitments.alerts.unsubscribe"
@@ -48,7 +49,7 @@ def read(purpose, token):
 
 
 def absolute_url(name, purpose, pk):
-    return settings.SITE_URL + reverse(name, kwargs={"token": make(purpose, pk)})
+    return settings.SITE_URL + links.url(name, token=make(purpose, pk))
 
 
 def confirm_url(subscription):

@@ -28,4 +28,4 @@ class Company(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return links.slug_url("commitments:company", self.slug)
+        return links.url("commitments:company", slug=self.slug)

@@ -172,7 +172,7 @@ class Pledge(models.Model):
         self._sync_announced_event()
 
     def get_absolute_url(self):
-        return links.slug_url("commitments:pledge", self.slug)
+        return links.url("commitments:pledge", slug=self.slug)
 
     def clean(self):
         errors = {}

@@ -66,12 +66,12 @@ def link(name):
 
 @register.filter
 def pledge_url(pledge):
-    return links.slug_url("commitments:pledge", pledge.slug)
+    return links.url("commitments:pledge", slug=pledge.slug)
 
 
 @register.filter
 def company_url(company):
-    return links.slug_url("commitments:company", company.slug)
+    return links.url("commitments:company", slug=company.slug)
 
 
 @register.simple_tag
@@ -99,8 +99,8 @@ def timeline_events(years_of_events):
                     event.kind, event.new_status, event.old_deadline, event.new_deadline
                 )
                 status = event.pledge__status
-                pledge_path = links.slug_url("commitments:pledge", event.pledge__slug)
-                company_path = links.slug_url("commitments:company", event.pledge__company__slug)
+                pledge_path = links.url("commitments:pledge", slug=event.pledge__slug)
+                company_path = links.url("commitments:company", slug=event.pledge__company__slug)
                 append(
                     f'    <li class="event event-{escape(event.kind)}">\n'
                     f'      <time datetime="{day.isoformat()}">{day_month(day)}</time>\n'

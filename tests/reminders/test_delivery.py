@@ -230,6 +230,9 @@ class TestFailures:
         outcome = delivery.send_batch([r.pk for r in rows], now=PASSED_AT)
         assert [outcome[r.pk] for r in rows] == ["sent", "retry", "retry"]
         assert [m.to for m in mail.outbox] == [["0@x.org"]]
+        # What the server accepted is recorded before the batch gives up, never re-sent.
+        statuses = Notification.objects.order_by("pk").values_list("status", flat=True)
+        assert list(statuses) == ["sent", "pending", "pending"]
 
     def test_a_message_that_cannot_be_built_fails_without_stopping_the_batch(self, due_pledge, row):
         odd = Notification.objects.create(
