@@ -72,7 +72,14 @@ def enqueue(notification_ids):
     if not ids:
         return
     Notification.objects.filter(pk__in=ids, status=Status.PENDING).update(queued_at=timezone.now())
+    publish(ids)
+
+
+def publish(ids):
+    """``enqueue`` for rows written with ``queued_at`` already set (a fan-out's new rows:
+    updating 10,000 rows just inserted took as long as inserting them)."""
     # One task, and so one SMTP connection, per batch (TRACKER_DELIVERY_BATCH_SIZE rows).
+    ids = sorted(set(ids))
     size = settings.TRACKER_DELIVERY_BATCH_SIZE
     for start in range(0, len(ids), size):
         transaction.on_commit(partial(_publish, ids[start : start + size]))

@@ -84,7 +84,7 @@ def _create_and_enqueue(pledge, topic, occurrence, event=None):
 
     Each address appears once however many of its subscriptions match (the
     subscriber is selected, not the subscription). Rows are inserted in chunks,
-    then every pending row for this occurrence is handed to delivery in batches.
+    already stamped as queued, then handed to delivery in batches after commit.
     """
     wanted = Subscription.objects.confirmed().covering(pledge).wanting(topic)
     recipients = (
@@ -94,6 +94,7 @@ def _create_and_enqueue(pledge, topic, occurrence, event=None):
         .values_list("pk", "email")
     )
     chunk = []
+    now = timezone.now()
     for subscriber_id, email in recipients.iterator(chunk_size=CHUNK):
         chunk.append(
             Notification(
@@ -103,6 +104,7 @@ def _create_and_enqueue(pledge, topic, occurrence, event=None):
                 occurrence=occurrence,
                 recipient=email,
                 subscriber_id=subscriber_id,
+                queued_at=now,  # queued below, after commit
             )
         )
         if len(chunk) == CHUNK:
@@ -110,15 +112,15 @@ def _create_and_enqueue(pledge, topic, occurrence, event=None):
             chunk = []
     if chunk:
         Notification.objects.bulk_create(chunk, ignore_conflicts=True)
+    # The rows written here; any an earlier run left pending are the sweep's to re-queue.
     ids = list(
         Notification.objects.filter(
             kind=Notification.Kind.ALERT,
             pledge=pledge,
             occurrence=occurrence,
             status=Notification.Status.PENDING,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+            queued_at=now,
+        ).values_list("pk", flat=True)
     )
-    delivery.enqueue(ids)
+    delivery.publish(ids)
     return len(ids)
