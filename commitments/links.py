@@ -32,8 +32,14 @@ def url(name, **argument):
     signed tokens (base64url and ``:``), which reverse() would not quote either.
     """
     [(key, value)] = argument.items()
-    before, after = _around(name, key, get_script_prefix())
+    before, after = around(name, key)
     return f"{before}{value}{after}"
+
+
+def around(name, argument):
+    """What comes before and after ``argument``'s value in ``name``'s URL, for loops that
+    build many (even finding the script prefix costs more than joining the strings)."""
+    return _around(name, argument, get_script_prefix())
 
 
 def fixed_url(name):

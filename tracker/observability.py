@@ -8,11 +8,17 @@ lines and services.
 
 import contextvars
 import logging
+import random
 import re
-import uuid
 
 _request_id = contextvars.ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _new_id():
+    # 128 random bits, as uuid4().hex, without a system call per request (a tenth of a
+    # cached page's time). Python reseeds ``random`` in every forked worker.
+    return f"{random.getrandbits(128):032x}"
 
 
 class RequestIdMiddleware:
@@ -21,7 +27,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_ID.match(incoming) else _new_id()
         # Not reset on the way out: Django logs "Not Found"/errors for this request after
         # the middleware chain returns, and those lines should carry the id too.
         _request_id.set(request_id)

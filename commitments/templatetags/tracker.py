@@ -89,6 +89,8 @@ def timeline_events(years_of_events):
         # The standard library's escape, as Django's does, minus its lazy-string wrapper.
         return _escape(str(value))
 
+    pledge_before, pledge_after = links.around("commitments:pledge", "slug")
+    company_before, company_after = links.around("commitments:company", "slug")
     for year, months in years_of_events:
         append(f'  <h2 class="year">{year}</h2>\n')
         for month, events in months:
@@ -99,16 +101,16 @@ def timeline_events(years_of_events):
                     event.kind, event.new_status, event.old_deadline, event.new_deadline
                 )
                 status = event.pledge__status
-                pledge_path = links.url("commitments:pledge", slug=event.pledge__slug)
-                company_path = links.url("commitments:company", slug=event.pledge__company__slug)
                 append(
                     f'    <li class="event event-{escape(event.kind)}">\n'
                     f'      <time datetime="{day.isoformat()}">{day_month(day)}</time>\n'
                     f'      <div class="event-body">\n'
                     f'        <span class="event-kind">{escape(headline)}</span>\n'
-                    f'        <a class="event-pledge" href="{escape(pledge_path)}">'
+                    f'        <a class="event-pledge" href="{pledge_before}'
+                    f'{escape(event.pledge__slug)}{pledge_after}">'
                     f"{escape(event.pledge__title)}</a>\n"
-                    f'        <span class="meta"><a href="{escape(company_path)}">'
+                    f'        <span class="meta"><a href="{company_before}'
+                    f'{escape(event.pledge__company__slug)}{company_after}">'
                     f"{escape(event.pledge__company__name)}</a> · now "
                     f'<span class="badge badge-{escape(status)}">'
                     f"{escape(status_label(status))}</span></span>\n"
