@@ -116,6 +116,25 @@ def test_the_timeline_filters_by_company_status_category_year_and_search(client,
     assert titles("?q=ibm") == {"IBM pledge"}
 
 
+def test_the_filter_form_shows_the_filters_in_force(client, company):
+    ibm = CompanyFactory(name="IBM & Partners <Research>", slug="ibm")
+    PledgeFactory(company=ibm, status="kept", category="donation", announced_on=dt.date(2019, 3, 1))
+    PledgeFactory(company=company, announced_on=dt.date(2020, 6, 10))
+
+    html = client.get("/?company=ibm&status=kept&category=donation&year=2019").content.decode()
+
+    def selected(name):
+        select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+        return re.findall(r'<option value="([^"]*)" selected>', select)
+
+    assert selected("company") == ["ibm"]
+    assert selected("status") == ["kept"]
+    assert selected("category") == ["donation"]
+    assert selected("year") == ["2019"]
+    assert '<option value="2020">2020</option>' in html  # every year with events is offered
+    assert ">IBM &amp; Partners &lt;Research&gt;</option>" in html  # names are escaped
+
+
 def test_the_timeline_pages_with_keyset_cursors(client, company):
     for n in range(60):
         PledgeFactory(

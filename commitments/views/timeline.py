@@ -1,6 +1,7 @@
 from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from commitments import timeline
@@ -56,20 +57,25 @@ def _block(queryset):
 @require_safe
 @public_page
 def home(request):
-    form = timeline.FilterForm(request.GET)
-    filters = form.filters()
+    if request.GET.keys() & timeline.FilterForm.base_fields.keys():
+        form = timeline.FilterForm(request.GET)
+        filters = form.filters()
+        filter_form = _filter_form(form, filters)
+    else:
+        # Most visits: no filters, so the same form for everyone until the next edit.
+        form, filters = None, {}
+        filter_form = memoise("filter-form", lambda: _filter_form(timeline.FilterForm(), {}))
     before = timeline.parse_cursor(request.GET.get("before"))
     after = timeline.parse_cursor(request.GET.get("after"))
     events = timeline.public_events(filters).values_list(*TIMELINE_COLUMNS, named=True)
     page = timeline.page_of_events(events, before=before, after=after)
     context = {
         "form": form,
+        "filter_form": mark_safe(filter_form),  # noqa: S308 - rendered by a template
         "filters": filters,
         "page": page,
         "years_of_events": timeline.group_by_month(page.items),
         "first_page": before is None and after is None,
-        "companies": memoise("company-choices", company_choices),
-        "years": memoise("year-range", year_range),
         "query": _query_without_cursor(request),
     }
     # A final-status filter would make both blocks empty by definition: skip their queries.
@@ -84,6 +90,16 @@ def home(request):
             )
             context["blocks"] = memoise(key, lambda: _blocks(filters))
     return render(request, "commitments/home.html", context)
+
+
+def _filter_form(form, filters):
+    context = {
+        "form": form,
+        "filters": filters,
+        "companies": memoise("company-choices", company_choices),
+        "years": memoise("year-range", year_range),
+    }
+    return render_to_string("commitments/_filters.html", context)
 
 
 def _blocks(filters):
