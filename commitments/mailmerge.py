@@ -33,9 +33,12 @@ _MAX_LINE = 998
 
 
 def placeholders(names):
-    """Random stand-ins for the personal values ``names``, to render the shared copy with."""
+    """Random stand-ins for the personal values ``names``, to render the shared copy with.
+
+    The closing "Z" (names are lower case) keeps one stand-in from being the start of another.
+    """
     nonce = secrets.token_hex(8)
-    return {name: f"merge{nonce}{name.replace('_', '')}" for name in names}
+    return {name: f"merge{nonce}{name.replace('_', '').lower()}Z" for name in names}
 
 
 class Template:
@@ -44,11 +47,14 @@ class Template:
     ``build`` returns ``None`` when substitution would not give what Django gives.
     """
 
-    def __init__(self, data, wire, headroom):
+    def __init__(self, data, wire, headroom, *, subject, from_email):
         self.data = data
         self.wire = wire  # value name -> its placeholder, as bytes
+        self.times = {name: data.count(stand_in) for name, stand_in in wire.items()}
         # How much longer a substituted line may get (see ``fits``).
         self.headroom = headroom
+        # What every copy shares; a message that differs is not a copy of this one.
+        self.subject, self.from_email = subject, from_email
 
     @classmethod
     def build(cls, subject, body, html, headers, personal):
@@ -80,7 +86,7 @@ class Template:
                 return None  # folded apart, or encoded
         longest = max(len(line) for line in data.split(b"\r\n"))
         wire = {name: stand_in.encode() for name, stand_in in stand_ins.items()}
-        return cls(data, wire, _MAX_LINE - longest)
+        return cls(data, wire, _MAX_LINE - longest, subject=subject, from_email=message.from_email)
 
     def fits(self, values):
         """May these values go in as they are: no encoding needed, no line too long?"""
@@ -94,8 +100,8 @@ class Template:
                 verbatim = bool(_VERBATIM.fullmatch(value))
             if not verbatim:
                 return False
-            growth += max(len(value) - len(self.wire[name]), 0)
-        # Crude but safe: as if every value lengthened the same line.
+            growth += max(len(value) - len(self.wire[name]), 0) * self.times[name]
+        # Crude but safe: as if every occurrence of every value lengthened the same line.
         return growth <= self.headroom
 
     def merge(self, values):
@@ -139,7 +145,10 @@ class MergedEmail(EmailMultiAlternatives):
 
     def message(self):
         message_id = self.extra_headers.get("Message-ID")
-        if self.template is None or not message_id or len(self.to) != 1 or self.cc or self.bcc:
+        template = self.template
+        if template is None or not message_id or len(self.to) != 1 or self.cc or self.bcc:
+            return super().message()
+        if (self.subject, self.from_email) != (template.subject, template.from_email):
             return super().message()
         values = {
             **self.personal,
@@ -147,6 +156,6 @@ class MergedEmail(EmailMultiAlternatives):
             "message_id": message_id,
             "date": formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
         }
-        if not self.template.fits(values):
+        if not template.fits(values):
             return super().message()
-        return FlattenedMessage(self.template.merge(values))
+        return FlattenedMessage(template.merge(values))

@@ -83,6 +83,25 @@ def test_values_that_would_need_encoding_take_djangos_own_path():
         assert readable(wire) == readable(djangos_own(message))
 
 
+def test_a_message_that_is_not_a_copy_of_the_template_is_built_by_django():
+    message = merged_email("News", "Text", "Html", "a@example.org", "https://t.example/x")
+    message.subject = "Another subject"
+
+    assert not isinstance(message.message(), FlattenedMessage)
+    assert dict(readable(message.message())[0])["Subject"] == "Another subject"
+
+
+def test_a_link_repeated_on_one_line_may_not_push_it_past_the_line_limit():
+    stand_ins = placeholders(["unsubscribe_url"])
+    line = " ".join([stand_ins["unsubscribe_url"]] * 20)  # ~500 characters: Django keeps 8bit
+    template = Template.build("News", f"{line}\n", "<p>Html</p>", {}, stand_ins)
+    values = {"to": "a@example.org", "message_id": MESSAGE_ID, "date": "Thu, 26 Nov 2026"}
+
+    assert template.fits(values | {"unsubscribe_url": "https://t.example/short"})
+    # 20 links of 40 characters more each would make the line ~1,300 long.
+    assert not template.fits(values | {"unsubscribe_url": "https://t.example/" + "x" * 60})
+
+
 def test_a_template_django_had_to_encode_is_not_used():
     # Over 998 characters on one line: Django switches that part to quoted-printable,
     # where a substituted link could be broken across lines.
