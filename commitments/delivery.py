@@ -273,8 +273,8 @@ def send_batch(ids, now=None):
 def _asynchronous_commits(on):
     """On PostgreSQL, let this batch's "sent" marks commit without waiting for the disk.
 
-    Each mark is its own commit, and waiting for the WAL flush was a third of the time
-    per message. If PostgreSQL itself crashes, the last fraction of a second of marks
+    The batch commits a group of marks every MARK_SENT_EVERY messages, and waiting for
+    the WAL flush each time cost more than the marking. If PostgreSQL itself crashes, the last fraction of a second of marks
     may be lost: those rows stay "sending" and go out again after SENDING_TIMEOUT, the
     same duplicate window as a worker dying after the SMTP server accepted (above).
     """

@@ -34,7 +34,7 @@ def money_width(percent):
 
 # Hot-path helpers for long lists. The site is written in English, so dates are formatted
 # without the translation machinery (``|date`` looks up the active language on every call),
-# and URLs are built from one reverse() per kind instead of one per row.
+# and URLs come from ``commitments.links`` (one reverse() per route, not one per row).
 MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -62,16 +62,6 @@ def link(name):
     Every page's header and footer hold a dozen such links.
     """
     return links.fixed_url(name)
-
-
-@register.filter
-def pledge_url(pledge):
-    return links.url("commitments:pledge", slug=pledge.slug)
-
-
-@register.filter
-def company_url(company):
-    return links.url("commitments:company", slug=company.slug)
 
 
 @register.simple_tag
