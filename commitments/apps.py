@@ -7,8 +7,5 @@ class CommitmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from commitments import caching
-
-        caching.connect_signals()
         # Subscriber alerts: the ALERT/CONFIRM email builders, tasks and the on-commit trigger.
         from commitments.alerts import emails, signals, tasks  # noqa: F401

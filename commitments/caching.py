@@ -1,33 +1,37 @@
-"""Cheap repeats of public pages: a site-wide content version, ETags and a page cache.
+"""Cheap repeats of public pages: the content version, ETags and a page cache.
 
 Every public page depends on the same few tables, so instead of tracking what each
-page shows, any staff edit bumps one number (the *content version*) kept in the
-cache. The version, together with today's date in the tracker's zone (countdowns
-and "overdue" change at midnight), is both the ETag and part of the cache key:
-an edit makes every old entry unreachable at once, and a browser that already has
-the current version gets a 304 without a single SQL query.
+page shows, any committed change to them moves one number, the *content version*
+(``commitments.models.content``: kept in the database and moved by triggers, so it is
+the same in every process whoever wrote the change). The version, with today's date in
+the tracker's zone (countdowns and "overdue" change at midnight), and the host the page
+was built for, is both the ETag and part of the cache key: a change makes every old entry
+unreachable at once, and a browser that already has the current version gets a 304
+after one primary-key read.
+
+Because the key comes from the database, a per-process cache (the default ``locmem``)
+is harmless: each process keeps its own copies, and they all go stale together. A
+shared cache (``CACHE_URL=redis://…``) only saves the rendering work more often.
 
 The cache is an optimisation, never a dependency: if it is down, pages are rendered
-as if nothing were cached and carry no validators.
+as if nothing were cached.
 """
 
+import contextvars
 import functools
 import hashlib
 import logging
-import time
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 
 from commitments import calendar
+from commitments.models import ContentVersion
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "tracker:content-version"
-# Writes that skip signals (bulk updates, raw SQL) still show up within this long.
+# Entries of old versions are unreachable at once; this only bounds the memory they hold.
 PAGE_TTL_SECONDS = 300
 
 
@@ -39,50 +43,20 @@ def _safe(operation, default=None):
         return default
 
 
-def bump_content_version(**_kwargs):
-    """Mark every cached public page stale. Safe to call anywhere, any number of times."""
-    # Nanoseconds since the epoch: monotonic enough, and doubles as Last-Modified.
-    _safe(lambda: cache.set(VERSION_KEY, time.time_ns(), timeout=None))
-
-
-def _bump_now_and_after_commit(**kwargs):
-    # Now, so this process stops serving stale pages at once; again after commit, so a
-    # page rendered by another request mid-transaction is not cached under the new version.
-    bump_content_version()
-    transaction.on_commit(bump_content_version)
+# The version a public view was answered under, so what it memoises while rendering is
+# keyed the same way without reading the version again.
+_request_version = contextvars.ContextVar("tracker_content_version", default=None)
 
 
 def content_version():
-    """(version, last_modified_epoch_seconds), or None when the cache is unavailable."""
-
-    def read():
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            version = time.time_ns()
-            if not cache.add(VERSION_KEY, version, timeout=None):
-                version = cache.get(VERSION_KEY, version)
-        return version
-
-    version = _safe(read)
-    if version is None:
-        return None
+    """(version, last_modified_epoch_seconds) as every process sees it right now."""
+    known = _request_version.get()
+    if known is not None:
+        return known
+    number, changed_ms = ContentVersion.current()
     today = calendar.today()
     midnight = calendar.start_of_day(today).timestamp()
-    return f"{version}.{today.isoformat()}", max(version // 1_000_000_000, int(midnight))
-
-
-def connect_signals():
-    from commitments.models import Company, Page, Pledge, PledgeEvent, Source
-
-    for model in (Company, Pledge, Source, PledgeEvent, Page):
-        uid = f"tracker-content-{model.__name__}"
-        post_save.connect(_bump_now_and_after_commit, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(_bump_now_and_after_commit, sender=model, dispatch_uid=uid + "-del")
-    m2m_changed.connect(
-        _bump_now_and_after_commit,
-        sender=PledgeEvent.sources.through,
-        dispatch_uid="tracker-content-event-sources",
-    )
+    return f"{number}.{changed_ms}.{today.isoformat()}", max(changed_ms // 1000, int(midnight))
 
 
 def _not_modified(request, etag, last_modified):
@@ -103,62 +77,69 @@ def _validators(response, etag, last_modified):
 
 
 def public_page(view=None, *, store=True):
-    """Give a GET view an ETag/Last-Modified, 304 answers and a shared page cache.
+    """Give a GET view an ETag/Last-Modified, 304 answers and a page cache.
 
-    Steps: read the content version (one cache round trip); answer 304 if the client
-    already has it; else serve the stored copy of this exact URL for this version; else
-    render, and store 200 responses. ``store=False`` keeps the 304s but skips storing
-    (for large streamed exports).
+    Steps: read the content version (one primary-key read); answer 304 if the client
+    already has it; else serve the stored copy of this exact URL and host for this
+    version; else render, and store 200 responses. ``store=False`` keeps the 304s but
+    skips storing (for large streamed exports).
     """
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            state = content_version() if request.method in ("GET", "HEAD") else None
-            if state is None:
+            if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            version, last_modified = state
-            url_hash = hashlib.blake2b(request.get_full_path().encode(), digest_size=12)
-            etag = quote_etag(f"{version}-{url_hash.hexdigest()}")
-            if _not_modified(request, etag, last_modified):
-                return _validators(HttpResponseNotModified(), etag, last_modified)
-            key = f"tracker:page:{version}:{url_hash.hexdigest()}"
-            cached = _safe(lambda: cache.get(key)) if store else None
-            if cached is not None:
-                content, headers = cached
-                response = HttpResponse(content)
-                for name, value in headers:
-                    response[name] = value
-                return _validators(response, etag, last_modified)
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            if store and not response.streaming:
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-                headers = [
-                    (name, value)
-                    for name, value in response.items()
-                    if name.lower() in ("content-type", "content-disposition")
-                ]
-                _safe(lambda: cache.set(key, (response.content, headers), PAGE_TTL_SECONDS))
-            return _validators(response, etag, last_modified)
+            state = content_version()
+            token = _request_version.set(state)
+            try:
+                return _answer(request, state, store, lambda: view(request, *args, **kwargs))
+            finally:
+                _request_version.reset(token)
 
         return wrapper
 
     return decorate(view) if view is not None else decorate
 
 
+def _answer(request, state, store, render):
+    version, last_modified = state
+    # The host too: absolute links (sitemaps, feeds) differ between allowed hosts.
+    address = f"{request.get_host()}{request.get_full_path()}"
+    url_hash = hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
+    etag = quote_etag(f"{version}-{url_hash}")
+    if _not_modified(request, etag, last_modified):
+        return _validators(HttpResponseNotModified(), etag, last_modified)
+    key = f"tracker:page:{version}:{url_hash}"
+    cached = _safe(lambda: cache.get(key)) if store else None
+    if cached is not None:
+        content, headers = cached
+        response = HttpResponse(content)
+        for name, value in headers:
+            response[name] = value
+        return _validators(response, etag, last_modified)
+    response = render()
+    if response.status_code != 200:
+        return response
+    if store and not response.streaming:
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() in ("content-type", "content-disposition")
+        ]
+        _safe(lambda: cache.set(key, (response.content, headers), PAGE_TTL_SECONDS))
+    return _validators(response, etag, last_modified)
+
+
 def memoise(name, compute):
     """``compute()``, shared across requests until the content version changes.
 
     For small facts many pages need (the company list, the range of years): one cache
-    round trip instead of a query. Computed afresh when the cache is unavailable.
+    lookup instead of a query of its own. Computed afresh when the cache is unavailable.
     """
-    state = content_version()
-    if state is None:
-        return compute()
-    key = f"tracker:memo:{state[0]}:{name}"
+    key = f"tracker:memo:{content_version()[0]}:{name}"
     missing = object()
     value = _safe(lambda: cache.get(key, missing), missing)
     if value is missing:

@@ -56,7 +56,8 @@ def test_query_counts_do_not_grow_with_the_number_of_pledges(client):
     populate(495, companies=100)
     large = {url: count_queries(client, url) for url in URLS}
     assert large == small
-    # The pages that matter most stay cheap in absolute terms too.
-    assert small["/"] <= 6
-    assert small["/pledges/bulk-0/"] <= 4
+    # The pages that matter most stay cheap in absolute terms too (one query of each is
+    # the content version, read from the database so every process agrees on it).
+    assert small["/"] <= 7
+    assert small["/pledges/bulk-0/"] <= 5
     print({url: small[url] for url in URLS})

@@ -300,22 +300,24 @@ def test_the_methodology_page_is_editable_by_staff_and_documents_the_fields(clie
 @pytest.mark.parametrize(
     "url", ["/", "/pledges/amazon-moratorium/", "/feed/", "/api/v1/pledges/", "/pledges.csv"]
 )
-def test_a_repeat_with_the_etag_is_a_304_without_queries(
+def test_a_repeat_with_the_etag_is_a_304_after_reading_only_the_content_version(
     client, pledge, url, django_assert_num_queries
 ):
     first = client.get(url)
     assert first["ETag"]
     assert first["Last-Modified"]
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         again = client.get(url, headers={"If-None-Match": first["ETag"]})
     assert again.status_code == 304
     since = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
     assert since.status_code == 304
 
 
-def test_a_cached_page_is_served_without_queries(client, pledge, django_assert_num_queries):
+def test_a_cached_page_is_served_after_reading_only_the_content_version(
+    client, pledge, django_assert_num_queries
+):
     first = client.get("/")
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         second = client.get("/")
     assert second.content == first.content
     assert second["Content-Type"] == first["Content-Type"]
@@ -373,7 +375,6 @@ def test_pages_still_render_when_the_cache_is_down(client, pledge):
         response = client.get("/")
         pledge.title = "Edited while the cache is down"
         pledge.save()
-        assert "ETag" not in response
         assert response.status_code == 200
         assert "Edited while the cache is down" in client.get("/").content.decode()
     json.loads(client.get("/api/v1/pledges/").content)

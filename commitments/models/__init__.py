@@ -1,4 +1,5 @@
 from commitments.models.companies import Company
+from commitments.models.content import ContentVersion
 from commitments.models.events import PledgeEvent
 from commitments.models.health import Heartbeat
 from commitments.models.notifications import Notification
@@ -17,6 +18,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Category",
     "Company",
+    "ContentVersion",
     "Heartbeat",
     "Notification",
     "Page",
