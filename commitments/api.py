@@ -81,9 +81,9 @@ def pledge(request, slug):
         .prefetch_related(
             Prefetch(
                 "events",
-                queryset=PledgeEvent.objects.prefetch_related("sources").order_by(
-                    "-occurred_on", "-pk"
-                ),
+                queryset=PledgeEvent.objects.current()
+                .prefetch_related("sources")
+                .order_by("-occurred_on", "-pk"),
             ),
             Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
         )

@@ -36,3 +36,14 @@ def deadline_passes_at(deadline):
 
 def days_between(earlier, later):
     return (later - earlier).days
+
+
+MONTH_NAMES = ("", *(dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)))
+
+
+def human_date(day):
+    """The one way pages and emails write a date: 2021-06-10 → "10 June 2021".
+
+    Machine formats (feeds' timestamps, CSV, JSON, the API) stay ISO 8601.
+    """
+    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}" if day else ""

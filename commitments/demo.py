@@ -1,7 +1,12 @@
-"""The real pledges from June 2020 that started this project, as they stood then.
+"""The real pledges from June 2020 that started this project, as known today.
 
-No verdicts: the Amazon moratorium's deadline (2021-06-10) has long passed, so
-on first start the reminder sweep has real work to do.
+Every fact comes with its source (``../shared/seed/FACTS.md``). Where the sources do not
+settle a verdict, none is recorded: the demo states what is known and leaves judgement
+to staff. So the Amazon moratorium is shown extended "until further notice" (not
+overdue), and the $10M donation shows $2M confirmed and the rest *unconfirmed* (not $0).
+
+No demo pledge has a deadline left to pass, so nothing is due on first start; the
+README shows how to log one that is, to watch a reminder go out.
 """
 
 import datetime as dt
@@ -12,6 +17,26 @@ KUOW_ARTICLE = {
     "title": "Amazon halts police use of its facial recognition technology",
     "publisher": "KUOW (Associated Press)",
     "published_on": dt.date(2020, 6, 10),
+}
+VERGE_EXTENSION = {
+    "url": "https://www.theverge.com/2021/5/18/22442580/amazon-law-enforcement-police-facial-recognition-software-ban",
+    "title": "Amazon extends its ban on police use of its facial recognition software",
+    "publisher": "The Verge",
+    "published_on": dt.date(2021, 5, 18),
+}
+SEATTLE_TIMES_RECIPIENTS = {
+    "url": "https://www.seattletimes.com/business/amazon/amazon-works-with-black-employees-group-to-select-organizations-for-10-million-donation/",
+    "title": "Amazon works with Black employees group to select organizations for $10 million donation",
+    "publisher": "The Seattle Times",
+    "published_on": None,
+}
+# The fact sheet names the publication and date of the report, not its address: cite the
+# publication rather than invent a deep link.
+DIVERSE_TMCF_UNCF = {
+    "url": "https://www.diverseeducation.com/",
+    "title": "Report of Amazon's $1 million gifts each to the Thurgood Marshall College Fund and UNCF",
+    "publisher": "Diverse: Issues In Higher Education",
+    "published_on": dt.date(2020, 6, 7),
 }
 
 COMPANIES = [
@@ -28,6 +53,20 @@ COMPANIES = [
         "description": "Technology and consulting company.",
     },
 ]
+
+RECIPIENTS = (
+    "ACLU Foundation",
+    "Brennan Center for Justice",
+    "Equal Justice Initiative",
+    "Lawyers' Committee for Civil Rights Under Law",
+    "NAACP",
+    "National Bar Association",
+    "National Museum of African American History and Culture",
+    "National Urban League",
+    "Thurgood Marshall College Fund",
+    "UNCF",
+    "Year Up",
+)
 
 PLEDGES = [
     {
@@ -46,10 +85,21 @@ PLEDGES = [
             "Exploited Children, Marinus Analytics — may keep using Rekognition."
         ),
         "success_criteria": (
-            "No police force uses Rekognition's facial recognition from 10 June 2020 to "
-            "10 June 2021, apart from the stated anti-trafficking exception."
+            "No police force uses Rekognition's facial recognition while the moratorium "
+            "lasts, apart from the stated anti-trafficking exception."
         ),
-        "sources": [KUOW_ARTICLE],
+        "sources": [KUOW_ARTICLE, VERGE_EXTENSION],
+        # Recorded through the workflow, as staff would: the move is an event in its history.
+        "deadline_move": {
+            "new_deadline": None,
+            "effective_on": dt.date(2021, 5, 18),
+            "source": VERGE_EXTENSION["url"],
+            "rationale": (
+                "Amazon told Reuters it was extending the moratorium “until further notice”, "
+                "three weeks before the year was up. Whether police used Rekognition during "
+                "the year is not settled by these sources, so no verdict is recorded."
+            ),
+        },
     },
     {
         "company": "ibm",
@@ -59,9 +109,10 @@ PLEDGES = [
         "announced_on": dt.date(2020, 6, 8),
         "deadline": None,
         "summary": (
-            "In a letter to Congress, IBM's chief executive Arvind Krishna wrote that IBM had "
-            "stopped offering general-purpose facial recognition and analysis software, citing "
-            "the technology's use for mass surveillance and racial profiling."
+            "In a letter to Congress on 8 June 2020, IBM's chief executive Arvind Krishna "
+            "wrote that IBM had sunset its general-purpose facial recognition and analysis "
+            "software products, citing the technology's use for mass surveillance and "
+            "racial profiling."
         ),
         "success_criteria": (
             "IBM no longer sells, develops or supports general-purpose facial recognition or "
@@ -77,21 +128,25 @@ PLEDGES = [
         "announced_on": dt.date(2020, 6, 3),
         "deadline": None,
         "summary": (
-            "Amazon said it would give $10 million to organisations working for social justice "
-            "and to improve the lives of Black and African Americans. The ACLU Foundation was "
-            "named as one recipient."
+            "Amazon said it would give $10 million to eleven organisations working for social "
+            "justice and to improve the lives of Black and African Americans: "
+            + ", ".join(RECIPIENTS[:-1])
+            + f" and {RECIPIENTS[-1]}.\n\n"
+            "$1 million each to the Thurgood Marshall College Fund and UNCF is confirmed by a "
+            "published report; the rest was announced but is not confirmed by a source we cite."
         ),
         "success_criteria": "USD 10 million confirmed paid to the named organisations.",
         "amount_pledged": Decimal("10000000"),
+        "amount_delivered": Decimal("2000000"),
         "currency": "USD",
-        "sources": [
-            KUOW_ARTICLE,
-            {
-                "url": "https://www.seattletimes.com/business/amazon/amazon-works-with-black-employees-group-to-select-organizations-for-10-million-donation/",
-                "title": "Amazon works with Black employees group to select organizations for $10 million donation",
-                "publisher": "The Seattle Times",
-                "published_on": None,
-            },
-        ],
+        "sources": [KUOW_ARTICLE, SEATTLE_TIMES_RECIPIENTS, DIVERSE_TMCF_UNCF],
+        "note": {
+            "occurred_on": dt.date(2020, 6, 7),
+            "source": DIVERSE_TMCF_UNCF["url"],
+            "rationale": (
+                "$1 million each to the Thurgood Marshall College Fund and UNCF confirmed: "
+                "$2 million of the $10 million."
+            ),
+        },
     },
 ]

@@ -33,7 +33,7 @@ class EventFeed(Feed):
         return absolute(reverse("commitments:feed"))
 
     def events(self, obj):
-        return PledgeEvent.objects.filter(pledge__is_published=True)
+        return PledgeEvent.objects.public()
 
     def items(self, obj):
         return (
@@ -85,7 +85,7 @@ class CompanyEventFeed(EventFeed):
         return f"{obj.name} pledges — Commitment Tracker"
 
     def events(self, obj):
-        return PledgeEvent.objects.filter(pledge__is_published=True, pledge__company=obj)
+        return PledgeEvent.objects.public().filter(pledge__company=obj)
 
 
 class PledgeEventFeed(EventFeed):
@@ -99,4 +99,4 @@ class PledgeEventFeed(EventFeed):
         return f"{obj.company.name}: {obj.title} — Commitment Tracker"
 
     def events(self, obj):
-        return PledgeEvent.objects.filter(pledge=obj)
+        return PledgeEvent.objects.current().filter(pledge=obj)

@@ -31,7 +31,14 @@ PLEDGE_FIELDS = {
     "deadline_moves": "How many times the deadline was moved.",
     "is_overdue": "True when the deadline has passed without a final verdict.",
     "amount_pledged": "Money promised, as a decimal string; empty for non-financial pledges.",
-    "amount_delivered": "Money confirmed delivered so far, as a decimal string.",
+    "amount_delivered": (
+        "Money a cited source confirms was delivered, as a decimal string; empty when no "
+        "delivery is confirmed yet (unknown, which is not the same as zero)."
+    ),
+    "amount_unconfirmed": (
+        "Money pledged that no source confirms as delivered yet (pledged minus confirmed); "
+        "empty for non-financial pledges."
+    ),
     "currency": "ISO 4217 code of the amounts.",
     "success_criteria": "What would count as kept, stated when the pledge was logged.",
     "summary": "Background, in Markdown.",
@@ -79,6 +86,7 @@ def pledge_record(pledge):
         "is_overdue": pledge.is_overdue,
         "amount_pledged": _amount(pledge.amount_pledged),
         "amount_delivered": _amount(pledge.amount_delivered),
+        "amount_unconfirmed": _amount(pledge.amount_unconfirmed),
         "currency": pledge.currency or None,
         "success_criteria": pledge.success_criteria,
         "summary": pledge.summary,

@@ -91,7 +91,7 @@ def public_pledges(filters=None):
 
 
 def public_events(filters=None):
-    events = PledgeEvent.objects.filter(pledge__is_published=True)
+    events = PledgeEvent.objects.public()
     filters = filters or {}
     events = filter_pledges(events, filters, prefix="pledge__")
     if "year" in filters:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("pledges.csv", opendata.export_csv, name="export_csv"),
     path("pledges.json", opendata.export_json, name="export_json"),
     path("methodology/", pages.methodology, name="methodology"),
+    path("corrections/", pages.corrections, name="corrections"),
     path("about/<slug:slug>/", pages.page, name="page"),
     path("api/v1/pledges/", api.pledges, name="api_pledges"),
     path("api/v1/pledges/<slug:slug>/", api.pledge, name="api_pledge"),

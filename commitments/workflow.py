@@ -3,13 +3,22 @@
 Each function checks the actor's permission, checks the pledge has not changed
 since the actor loaded it, updates the pledge and writes its ``PledgeEvent`` in
 one transaction. Nothing else changes a pledge's status or deadline.
+
+A change may be backdated (``effective_on``). If the corrected history makes an
+event the sweep wrote untrue — "deadline passed" for a deadline that had in fact
+been moved, or for a pledge that had a final verdict in time — that event is
+withdrawn in the same transaction (``_withdraw_contradicted``): the public history
+drops it, the audit trail keeps it, and the corrections page says what and why.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from commitments import calendar
+from commitments.calendar import human_date
 from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent
+from commitments.models.events import deadline_change
 
 
 class StaleEdit(Exception):
@@ -83,6 +92,7 @@ def record_verdict(
         rationale=rationale,
     )
     event.sources.set(sources)
+    _withdraw_contradicted(current, event)
     current.status = status
     current.version += 1  # safe: the row is locked
     current._change_reason = f"Verdict: {current.get_status_display()}"
@@ -126,12 +136,33 @@ def move_deadline(
     )
     if source is not None:
         event.sources.add(source)
+    _withdraw_contradicted(current, event)
     current.deadline = new_deadline
     current.version += 1  # safe: the row is locked
     current._change_reason = "Deadline moved"
     current.save()
     _copy_state(current, pledge)
     return event
+
+
+def _withdraw_contradicted(pledge, correction):
+    """Withdraw the events ``correction`` makes untrue; returns how many."""
+    untrue = [
+        event.pk
+        for event in pledge.events.current().filter(kind=PledgeEvent.Kind.DEADLINE_PASSED)
+        if event.contradicts(correction)
+    ]
+    if not untrue:
+        return 0
+    on = human_date(correction.occurred_on)
+    if correction.kind == PledgeEvent.Kind.DEADLINE_CHANGED:
+        change = deadline_change(correction.old_deadline, correction.new_deadline)
+        reason = f"The deadline {change} on {on}, before it passed."
+    else:
+        reason = f"The verdict “{correction.get_new_status_display()}” took effect on {on}, before the deadline passed."
+    return PledgeEvent.objects.filter(pk__in=untrue).update(
+        withdrawn_at=timezone.now(), withdrawn_by=correction, withdrawn_reason=reason
+    )
 
 
 def _copy_state(source, target):

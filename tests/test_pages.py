@@ -20,13 +20,15 @@ def test_home_lists_the_demo_pledges_newest_first(client, demo):
     assert positions == sorted(positions)
 
 
-def test_the_pledge_page_shows_criteria_sources_and_overdue_deadline(client, demo):
+def test_the_pledge_page_shows_criteria_sources_and_the_extended_deadline(client, demo):
     response = client.get("/pledges/amazon-rekognition-police-moratorium/")
     html = response.content.decode()
     assert response.status_code == 200
     assert "apart from the stated anti-trafficking exception" in html
     assert "Amazon halts police use of its facial recognition technology" in html
-    assert "overdue" in html
+    assert "overdue" not in html  # extended before it passed: never overdue
+    assert "extended on 18 May 2021 with no end date" in html
+    assert "The Verge" in html
     assert "<strong>Rekognition</strong>" in html
 
 

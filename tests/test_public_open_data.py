@@ -45,7 +45,7 @@ def test_the_site_feed_is_atom_with_absolute_links_newest_first(client, rated):
     assert feed.version == "atom10"
     titles = [entry.title for entry in feed.entries]
     assert titles[0] == f"Amazon: Rated “Broken” — {rated.title}"
-    assert titles[1].startswith("Amazon: Deadline moved from 2021-06-10 to 2021-09-01")
+    assert titles[1].startswith("Amazon: Deadline extended from 10 June 2021 to 1 September 2021")
     assert (
         feed.entries[0].link
         == f"https://tracker.example.org{rated.get_absolute_url()}#event-"

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from commitments import calendar, mailmerge
 from commitments.alerts import tokens
 from commitments.alerts.fanout import TOPIC_FOR_EVENT
-from commitments.emails import Undeliverable, builder, message_id, preparer
+from commitments.emails import Obsolete, Undeliverable, builder, message_id, preparer
 from commitments.models import Notification, Pledge, Subscription, Suppression
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -142,6 +142,8 @@ def build_alert(notification):
         still_wanted = wanted.filter(subscriber_id=subscriber.pk).exists()
     if not still_wanted:
         raise Undeliverable("unsubscribed or suppressed since the alert was queued")
+    if notification.event is not None and notification.event.withdrawn_at is not None:
+        raise Obsolete("the event was withdrawn by a correction before the alert went out")
     version = (pledge.updated_at, pledge.company.updated_at, calendar.today(), settings.SITE_URL)
     links = {
         "unsubscribe_url": tokens.unsubscribe_url(subscriber),

@@ -21,7 +21,9 @@ TOPIC_FOR_EVENT = {
     PledgeEvent.Kind.DEADLINE_CHANGED: Subscription.Topic.DEADLINE_MOVED,
 }
 UPCOMING_DAYS = 7
-# Older news is history, not an alert (e.g. a spreadsheet import of past verdicts).
+# Older news is history, not an alert: what was recorded longer ago than this (an alert
+# delayed by an outage), or a deadline found to have passed long after it did (a pledge
+# logged or imported with a past deadline).
 MAX_EVENT_AGE = dt.timedelta(days=14)
 CHUNK = 1000
 
@@ -42,7 +44,8 @@ def fan_out_event(event_id):
 
     1. Claim the event with a conditional UPDATE; 0 rows means another worker has
        it (the row lock holds until commit, so the claim and the rows land together).
-    2. Skip what nobody is alerted about: notes, announcements, drafts, old news.
+    2. Skip what nobody is alerted about: notes, announcements, drafts, withdrawn
+       events, old news (``is_news``).
     3. Insert and enqueue (see ``_create_and_enqueue``).
     """
     now = timezone.now()
@@ -53,10 +56,23 @@ def fan_out_event(event_id):
         return 0
     event = PledgeEvent.objects.select_related("pledge").get(pk=event_id)
     topic = TOPIC_FOR_EVENT.get(event.kind)
-    too_old = event.occurred_on < calendar.today() - MAX_EVENT_AGE
-    if topic is None or too_old or not event.pledge.is_published:
+    if topic is None or not is_news(event, now) or not event.pledge.is_published:
         return 0
     return _create_and_enqueue(event.pledge, topic, f"event:{event.pk}", event=event)
+
+
+def is_news(event, now):
+    """Whether followers hear about ``event``: by when it was recorded, not its effective date.
+
+    A verdict or extension recorded today is news even when it took effect months ago.
+    The sweep's "deadline passed" is written the day after the deadline; written about a
+    deadline long gone (an imported or late-logged pledge), it is history, not news.
+    """
+    if event.withdrawn_at is not None:
+        return False
+    if event.kind == PledgeEvent.Kind.DEADLINE_PASSED:
+        return event.occurred_on >= calendar.today() - MAX_EVENT_AGE
+    return event.recorded_at >= now - MAX_EVENT_AGE
 
 
 def fan_out_upcoming():

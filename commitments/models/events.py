@@ -1,13 +1,23 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from commitments.models.pledges import STATUS_LABELS, Status
+from commitments.calendar import human_date, tracker_zone
+from commitments.models.pledges import FINAL_STATUSES, STATUS_LABELS, Status
 from commitments.validators import validate_plain_text
 
 
 class PledgeEventQuerySet(models.QuerySet):
+    def current(self):
+        """Events the corrected history still holds true (withdrawn ones are audit only)."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def public(self):
-        return self.filter(pledge__is_published=True)
+        """What readers see: current events of published pledges."""
+        return self.current().filter(pledge__is_published=True)
+
+    def withdrawn(self):
+        return self.filter(withdrawn_at__isnull=False)
 
     def deadline_moves(self):
         return self.filter(kind=PledgeEvent.Kind.DEADLINE_CHANGED)
@@ -19,6 +29,11 @@ class PledgeEvent(models.Model):
     Events are written by the workflow functions (``commitments.workflow``) and the
     deadline sweep, never edited afterwards. They record *what happened*; who was
     told about it lives in ``Notification``.
+
+    One thing may happen to an event later: a backdated correction (a deadline moved,
+    or a final verdict that took effect, before the deadline passed) makes a
+    system-written "deadline passed" untrue. It is then *withdrawn*: gone from the
+    public history, kept here for the audit trail, and listed on the corrections page.
     """
 
     class Kind(models.TextChoices):
@@ -45,6 +60,17 @@ class PledgeEvent(models.Model):
     sources = models.ManyToManyField(
         "commitments.Source", blank=True, related_name="events", help_text="Evidence for this step."
     )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="withdrew",
+        help_text="The correction that made this event untrue.",
+    )
+    withdrawn_reason = models.CharField(max_length=300, blank=True, editable=False)
     # Set once subscriber alerts for this event have been fanned out (None = still to do).
     alerts_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -88,11 +114,49 @@ class PledgeEvent(models.Model):
         if kind == cls.Kind.STATUS_CHANGED:
             return f"Rated “{STATUS_LABELS.get(new_status, new_status)}”"
         if kind == cls.Kind.DEADLINE_CHANGED:
-            new = new_deadline.isoformat() if new_deadline else "no end date"
-            old = old_deadline.isoformat() if old_deadline else "no end date"
-            return f"Deadline moved from {old} to {new}"
+            return "Deadline " + deadline_change(old_deadline, new_deadline)
         if kind == cls.Kind.DEADLINE_PASSED:
-            return f"Deadline of {old_deadline.isoformat()} passed"
+            return f"Deadline of {human_date(old_deadline)} passed"
         if kind == cls.Kind.ANNOUNCED:
             return "Pledge announced"
         return "Note"
+
+    @property
+    def move_phrase(self):
+        """For a deadline move: "extended on 18 May 2021 with no end date"."""
+        on, old, new = human_date(self.occurred_on), self.old_deadline, self.new_deadline
+        if new is None:
+            return f"extended on {on} with no end date"
+        if old is None:
+            return f"set on {on} to {human_date(new)}"
+        verb = "extended" if new > old else "brought forward"
+        return f"{verb} on {on} to {human_date(new)}"
+
+    @property
+    def withdrawn_on(self):
+        if self.withdrawn_at is None:
+            return None
+        return timezone.localdate(self.withdrawn_at, timezone=tracker_zone())
+
+    def contradicts(self, correction):
+        """Would ``correction`` (a backdated event) make this one untrue?
+
+        "Deadline passed" says the deadline day ended with no final verdict. That is
+        untrue if, on or before that day, the deadline moved or a final verdict took effect.
+        """
+        if self.kind != self.Kind.DEADLINE_PASSED or self.withdrawn_at is not None:
+            return False
+        changes_story = correction.kind == self.Kind.DEADLINE_CHANGED or (
+            correction.kind == self.Kind.STATUS_CHANGED and correction.new_status in FINAL_STATUSES
+        )
+        return changes_story and correction.occurred_on <= self.old_deadline
+
+
+def deadline_change(old, new):
+    """How a deadline moved, in words: "extended from 10 June 2021 to no end date"."""
+    if old is None:
+        return f"set to {human_date(new)}" if new else "left open"
+    if new is None:
+        return f"of {human_date(old)} extended with no end date"
+    verb = "extended" if new > old else "brought forward"
+    return f"{verb} from {human_date(old)} to {human_date(new)}"

@@ -214,6 +214,21 @@ class Pledge(models.Model):
             defaults={"occurred_on": self.announced_on, "new_status": Status.NOT_YET_RATED},
         )
 
+    # --- The story its events tell (prefetch ``events`` to read them in one query) ----------
+
+    def public_history(self):
+        """Events the corrected history holds true, newest first."""
+        return [event for event in self.events.all() if event.withdrawn_at is None]
+
+    def corrections(self):
+        """Events withdrawn because a backdated change made them untrue."""
+        return [event for event in self.events.all() if event.withdrawn_at is not None]
+
+    def deadline_changes(self):
+        """The deadline's moves, oldest first: the first one's old date is the original."""
+        moves = [event for event in self.public_history() if event.kind == "deadline_changed"]
+        return sorted(moves, key=lambda event: (event.occurred_on, event.pk))
+
     # --- Derived state, never stored by hand -------------------------------------------
 
     @property
@@ -241,6 +256,14 @@ class Pledge(models.Model):
 
     @property
     def delivered_percent(self):
-        if not self.amount_pledged:
+        """Share of the pledge confirmed delivered; None when nothing is confirmed (unknown)."""
+        if not self.amount_pledged or self.amount_delivered is None:
             return None
-        return round(100 * (self.amount_delivered or 0) / self.amount_pledged, 1)
+        return round(100 * self.amount_delivered / self.amount_pledged, 1)
+
+    @property
+    def amount_unconfirmed(self):
+        """Pledged money no source confirms as delivered yet: unknown, never read as zero."""
+        if self.amount_pledged is None:
+            return None
+        return max(self.amount_pledged - (self.amount_delivered or 0), 0)

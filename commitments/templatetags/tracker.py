@@ -3,7 +3,7 @@ from html import escape as _escape
 from django import template
 from django.utils.safestring import mark_safe
 
-from commitments import links, markdown
+from commitments import calendar, links, markdown
 from commitments.models import PledgeEvent
 from commitments.models.pledges import STATUS_LABELS
 
@@ -32,22 +32,8 @@ def money_width(percent):
     return f"{min(max(float(percent), 0.0), 100.0):.2f}"
 
 
-# Hot-path helpers for long lists. The site is written in English, so dates are formatted
-# without the translation machinery (``|date`` looks up the active language on every call),
-# and URLs come from ``commitments.links`` (one reverse() per route, not one per row).
-MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-@register.filter
-def day_month(day):
-    """2021-06-10 → "10 Jun"."""
-    return f"{day.day} {MONTHS[day.month]}" if day else ""
-
-
-@register.filter
-def short_date(day):
-    """2021-06-10 → "10 Jun 2021"."""
-    return f"{day.day} {MONTHS[day.month]} {day.year}" if day else ""
+# The one date format of pages and emails ("10 June 2021"); ISO 8601 in machine attributes.
+register.filter("human_date", calendar.human_date)
 
 
 @register.filter
@@ -93,7 +79,7 @@ def timeline_events(years_of_events):
                 status = event.pledge__status
                 append(
                     f'    <li class="event event-{escape(event.kind)}">\n'
-                    f'      <time datetime="{day.isoformat()}">{day_month(day)}</time>\n'
+                    f'      <time datetime="{day.isoformat()}">{calendar.human_date(day)}</time>\n'
                     f'      <div class="event-body">\n'
                     f'        <span class="event-kind">{escape(headline)}</span>\n'
                     f'        <a class="event-pledge" href="{pledge_before}'

@@ -1,9 +1,10 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
+from django.views.generic import ListView
 
 from commitments import opendata
 from commitments.caching import public_page
-from commitments.models import Page, Status
+from commitments.models import Page, PledgeEvent, Status
 
 STATUS_MEANINGS = {
     Status.NOT_YET_RATED: "Logged, but no reviewer has ruled on it yet.",
@@ -32,3 +33,22 @@ def methodology(request):
 @public_page
 def page(request, slug):
     return render(request, "commitments/page.html", {"page": get_object_or_404(Page, slug=slug)})
+
+
+class CorrectionsView(ListView):
+    """Every event withdrawn from a published pledge's history, the latest first."""
+
+    template_name = "commitments/corrections.html"
+    context_object_name = "corrections"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            PledgeEvent.objects.withdrawn()
+            .filter(pledge__is_published=True)
+            .select_related("pledge__company", "withdrawn_by")
+            .order_by("-withdrawn_at", "-pk")
+        )
+
+
+corrections = require_safe(public_page(CorrectionsView.as_view()))

@@ -7,11 +7,6 @@ from commitments.caching import public_page
 from commitments.models import Pledge, PledgeEvent, Source
 
 
-def public_pledge(slug):
-    pledges = timeline.with_deadline_moves(Pledge.objects.published().select_related("company"))
-    return get_object_or_404(pledges, slug=slug)
-
-
 @require_safe
 @public_page
 def pledge_detail(request, slug):

@@ -41,7 +41,7 @@ def company_choices():
 
 def year_range():
     """Years from the first to the latest public event, newest first (two index probes)."""
-    events = PledgeEvent.objects.filter(pledge__is_published=True)
+    events = PledgeEvent.objects.public()
     first = events.order_by("occurred_on", "pk").values_list("occurred_on", flat=True)[:1]
     last = events.order_by("-occurred_on", "-pk").values_list("occurred_on", flat=True)[:1]
     if not first or not last:

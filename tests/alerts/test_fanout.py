@@ -67,17 +67,47 @@ def test_every_alert_carries_a_visible_link_and_the_rfc_8058_headers(
     assert "/alerts/manage/" in alert.body
 
 
-def test_notes_announcements_drafts_and_old_news_alert_nobody(pledge, committed):
+def test_notes_announcements_drafts_and_long_gone_deadlines_alert_nobody(pledge, committed):
     follow("ann@example.org")
     draft = PledgeFactory(company=pledge.company, is_published=False)
     with time_machine.travel("2021-06-09 12:00Z"), committed():
         EventFactory(pledge=pledge, kind="note", occurred_on=dt.date(2021, 6, 9))
         EventFactory(pledge=draft, kind="status_changed", occurred_on=dt.date(2021, 6, 9))
-        EventFactory(pledge=pledge, kind="status_changed", occurred_on=dt.date(2021, 5, 1))
+        # A pledge logged (or imported) today whose deadline passed in 2020: history.
+        EventFactory(
+            pledge=pledge,
+            kind="deadline_passed",
+            old_deadline=dt.date(2020, 12, 31),
+            occurred_on=dt.date(2021, 1, 1),
+        )
     assert mail.outbox == []
     handled = PledgeEvent.objects.exclude(kind="announced")
     assert handled.count() == 3
     assert not handled.filter(alerts_queued_at__isnull=True).exists()
+
+
+def test_a_backdated_verdict_recorded_today_is_news_to_followers(pledge, superuser, committed):
+    follow("ann@example.org")
+    with time_machine.travel("2021-06-09 12:00Z"), committed():
+        workflow.record_verdict(
+            pledge,
+            status="in_progress",
+            rationale="Took effect in March; we learnt of it today.",
+            effective_on=dt.date(2021, 3, 1),
+            actor=superuser,
+        )
+    assert [m.to for m in mail.outbox] == [["ann@example.org"]]
+
+
+def test_news_recorded_weeks_ago_and_found_late_by_the_recovery_sweep_is_not_sent(
+    pledge, superuser, committed
+):
+    follow("ann@example.org")
+    with time_machine.travel("2021-05-01 12:00Z"):
+        verdict(pledge, superuser)  # committed, but its on-commit trigger never ran
+    with time_machine.travel("2021-06-09 12:00Z"), committed():
+        fan_out_alerts()
+    assert mail.outbox == []
 
 
 def test_an_event_is_fanned_out_once_however_often_it_is_claimed(pledge, superuser):

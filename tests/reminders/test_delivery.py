@@ -74,7 +74,7 @@ class TestSending:
         admin_link = "https://tracker.example.org" + reverse(
             "admin:commitments_pledge_record_verdict", args=[due_pledge.pk]
         )
-        assert "passed at the end of Thursday 10 June 2021; record a verdict" in email.body
+        assert "passed at the end of 10 June 2021; record a verdict" in email.body
         assert admin_link in email.body
         assert "https://tracker.example.org/pledges/amazon-moratorium/" in email.body
         [(html, mimetype)] = email.alternatives

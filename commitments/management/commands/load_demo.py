@@ -1,37 +1,92 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from commitments import demo
-from commitments.models import Company, Pledge, Source
+from commitments import demo, workflow
+from commitments.models import Company, Pledge, PledgeEvent, Source
+
+STORY_FIELDS = ("slug", "company", "sources", "deadline_move", "note")
 
 
 class Command(BaseCommand):
-    help = "Load the June 2020 facial-recognition and racial-justice pledges. Safe to run again."
+    help = (
+        "Load the June 2020 facial-recognition and racial-justice pledges as known today. "
+        "Safe to run again; brings an older demo database up to date."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
-        created = 0
-        companies = {}
-        for data in demo.COMPANIES:
-            company, was_created = Company.objects.get_or_create(
-                slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
-            )
-            companies[company.slug] = company
-            created += was_created
+        self.changes = 0
+        companies = {data["slug"]: self._company(data) for data in demo.COMPANIES}
         for data in demo.PLEDGES:
-            fields = {k: v for k, v in data.items() if k not in {"slug", "company", "sources"}}
-            pledge, was_created = Pledge.objects.get_or_create(
-                slug=data["slug"],
-                defaults={**fields, "company": companies[data["company"]], "is_published": True},
-            )
-            created += was_created
-            for source in data["sources"]:
-                _, was_created = Source.objects.get_or_create(
-                    pledge=pledge,
-                    url=source["url"],
-                    defaults={k: v for k, v in source.items() if k != "url"},
-                )
-                created += was_created
+            self._pledge(data, companies[data["company"]])
         self.stdout.write(
-            f"Demo data: {created} new records ({Pledge.objects.count()} pledges in all)."
+            f"Demo data: {self.changes} change(s) ({Pledge.objects.count()} pledges in all)."
         )
+
+    def _company(self, data):
+        company, created = Company.objects.get_or_create(
+            slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
+        )
+        self.changes += created
+        return company
+
+    def _pledge(self, data, company):
+        fields = {k: v for k, v in data.items() if k not in STORY_FIELDS}
+        move = data.get("deadline_move")
+        pledge = Pledge.objects.filter(slug=data["slug"]).first()
+        if pledge is None:
+            pledge = Pledge.objects.create(
+                slug=data["slug"], company=company, is_published=True, **fields
+            )
+            self.changes += 1
+        else:
+            # An older demo: refresh what we now know, but never rewind the story — a moved
+            # deadline is moved by the workflow below, not by overwriting the field.
+            if move is not None:
+                fields.pop("deadline")
+            stale = {k: v for k, v in fields.items() if getattr(pledge, k) != v}
+            if stale:
+                for name, value in stale.items():
+                    setattr(pledge, name, value)
+                pledge.save()
+                self.changes += 1
+        sources = {item["url"]: self._source(pledge, item) for item in data["sources"]}
+        if move is not None:
+            self._move_deadline(pledge, move, sources[move["source"]])
+        if "note" in data:
+            self._note(pledge, data["note"], sources[data["note"]["source"]])
+
+    def _source(self, pledge, data):
+        source, created = Source.objects.get_or_create(
+            pledge=pledge, url=data["url"], defaults={k: v for k, v in data.items() if k != "url"}
+        )
+        self.changes += created
+        return source
+
+    def _move_deadline(self, pledge, move, source):
+        already = pledge.events.deadline_moves().filter(
+            occurred_on=move["effective_on"], new_deadline=move["new_deadline"]
+        )
+        if already.exists():
+            return
+        # Backdated: a "deadline passed" an older demo's sweep wrote is withdrawn as a correction.
+        workflow.move_deadline(
+            pledge,
+            new_deadline=move["new_deadline"],
+            rationale=move["rationale"],
+            source=source,
+            effective_on=move["effective_on"],
+            actor=None,
+        )
+        self.changes += 1
+
+    def _note(self, pledge, note, source):
+        event, created = PledgeEvent.objects.get_or_create(
+            pledge=pledge,
+            kind=PledgeEvent.Kind.NOTE,
+            occurred_on=note["occurred_on"],
+            defaults={"rationale": note["rationale"]},
+        )
+        if created:
+            event.sources.add(source)
+            self.changes += 1

@@ -1,0 +1,125 @@
+"""Backdated changes reconcile the public history: what they make untrue is withdrawn,
+kept for the audit trail, and listed on the corrections page."""
+
+import datetime as dt
+
+import feedparser
+import pytest
+import time_machine
+
+from commitments import reminders, workflow
+from commitments.models import Pledge, PledgeEvent
+from tests.factories import PledgeFactory, SourceFactory
+
+DEADLINE = dt.date(2021, 6, 10)
+
+
+@pytest.fixture
+def swept(pledge):
+    """The Amazon pledge after the sweep wrote "Deadline of 10 June 2021 passed"."""
+    with time_machine.travel(dt.datetime(2021, 6, 12, tzinfo=dt.UTC)):
+        reminders.sweep_pledges(dt.datetime.now(dt.UTC))
+    assert pledge.events.filter(kind="deadline_passed").exists()
+    pledge.refresh_from_db()
+    return pledge
+
+
+def extend_indefinitely(pledge, actor, effective_on=dt.date(2021, 5, 18)):
+    return workflow.move_deadline(
+        pledge,
+        new_deadline=None,
+        rationale="Extended until further notice.",
+        source=SourceFactory(pledge=pledge, title="The Verge"),
+        effective_on=effective_on,
+        actor=actor,
+    )
+
+
+def test_an_extension_recorded_after_the_sweep_withdraws_the_deadline_passed(swept, superuser):
+    move = extend_indefinitely(swept, superuser)
+    passed = swept.events.get(kind="deadline_passed")
+    assert passed.withdrawn_at is not None
+    assert passed.withdrawn_by == move
+    assert passed.withdrawn_reason == (
+        "The deadline of 10 June 2021 extended with no end date on 18 May 2021, before it passed."
+    )
+    assert list(PledgeEvent.objects.public().filter(kind="deadline_passed")) == []
+
+
+def test_an_extension_after_the_deadline_had_passed_keeps_the_lapse_on_record(swept, superuser):
+    extend_indefinitely(swept, superuser, effective_on=dt.date(2021, 7, 1))
+    assert swept.events.get(kind="deadline_passed").withdrawn_at is None
+
+
+def test_a_final_verdict_in_time_withdraws_the_lapse_but_a_progress_note_does_not(swept, superuser):
+    source = SourceFactory(pledge=swept)
+    workflow.record_verdict(
+        swept,
+        status="in_progress",
+        rationale="Work under way.",
+        effective_on=dt.date(2021, 6, 1),
+        actor=superuser,
+    )
+    assert swept.events.get(kind="deadline_passed").withdrawn_at is None
+    workflow.record_verdict(
+        swept,
+        status="kept",
+        rationale="Kept, as a report of 5 June 2021 shows.",
+        sources=[source],
+        effective_on=dt.date(2021, 6, 5),
+        actor=superuser,
+    )
+    assert swept.events.get(kind="deadline_passed").withdrawn_at is not None
+
+
+def test_the_pledge_page_tells_the_original_deadline_and_the_extension(client, swept, superuser):
+    extend_indefinitely(swept, superuser)
+    html = client.get(swept.get_absolute_url()).content.decode()
+    assert "None stated" not in html
+    assert "Original deadline" in html
+    assert "10 June 2021</time> · extended on 18 May 2021 with no end date" in html
+    assert "Extended with no end date" in html  # the status line
+    history = html.split("<h2>History</h2>")[1].split("<h2")[0]
+    assert "passed" not in history
+    assert "Deadline of 10 June 2021 extended with no end date" in history
+
+
+def test_the_timeline_feeds_and_api_agree_with_the_page(client, swept, superuser):
+    extend_indefinitely(swept, superuser)
+    assert "Deadline of 10 June 2021 passed" not in client.get("/").content.decode()
+    for feed in ("/feed/", f"/pledges/{swept.slug}/feed/", "/companies/amazon/feed/"):
+        titles = [e.title for e in feedparser.parse(client.get(feed).content).entries]
+        assert not any("passed" in title for title in titles), feed
+    kinds = [e["kind"] for e in client.get("/api/v1/events/").json()["data"]]
+    assert "deadline_passed" not in kinds
+    pledge_kinds = [
+        e["kind"] for e in client.get(f"/api/v1/pledges/{swept.slug}/").json()["events"]
+    ]
+    assert "deadline_passed" not in pledge_kinds
+
+
+def test_the_corrections_page_lists_what_was_withdrawn_when_and_why(client, swept, superuser):
+    assert "No corrections so far" in client.get("/corrections/").content.decode()
+    extend_indefinitely(swept, superuser)
+    html = client.get("/corrections/").content.decode()
+    assert "we withdrew “Deadline of 10 June 2021 passed”" in html
+    assert "before it passed" in html
+    assert "Extended until further notice." in html
+    assert swept.get_absolute_url() in html
+
+
+def test_corrections_on_drafts_stay_private(client, superuser):
+    draft = PledgeFactory(is_published=False, title="Secret draft pledge")
+    PledgeEvent.objects.create(
+        pledge=draft, kind="deadline_passed", old_deadline=DEADLINE, occurred_on=DEADLINE
+    )
+    extend_indefinitely(draft, superuser)
+    assert "Secret draft pledge" not in client.get("/corrections/").content.decode()
+
+
+def test_reminders_and_the_queue_follow_the_corrected_state(swept, superuser):
+    assert Pledge.objects.awaiting_verdict().filter(pk=swept.pk).exists()
+    extend_indefinitely(swept, superuser)
+    swept.refresh_from_db()
+    assert swept.next_reminder_at is None
+    assert not Pledge.objects.awaiting_verdict().filter(pk=swept.pk).exists()
