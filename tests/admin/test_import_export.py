@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from commitments.models import Pledge, PledgeEvent
 from tests.factories import CompanyFactory, PledgeFactory
+from tests.security.html_checks import active_content
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +220,18 @@ def test_the_xlsx_export_writes_formulas_as_text_cells(editor_client, formula_pl
     assert {name: (cells[name].data_type, cells[name].value) for name in FORMULAS} == {
         name: ("s", "'" + text) for name, text in FORMULAS.items()
     }
+
+
+def test_the_export_and_import_pages_carry_nothing_the_csp_refuses(editor_client, companies):
+    chosen = PledgeFactory(company=companies[0])
+    pages = {
+        "export": editor_client.get(reverse("admin:commitments_pledge_export")),
+        "export selection": editor_client.post(
+            reverse("admin:commitments_pledge_changelist"),
+            {"action": "export_admin_action", "_selected_action": [chosen.pk]},
+        ),
+        "import": editor_client.get(reverse("admin:commitments_pledge_import")),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert active_content(response.content.decode()) == [], name
