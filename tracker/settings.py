@@ -250,6 +250,8 @@ TRACKER_ALERT_HASH_KEY = env.str("TRACKER_ALERT_HASH_KEY", default="") or SECRET
 # Notifications per delivery task: one SMTP connection carries a whole batch.
 TRACKER_DELIVERY_BATCH_SIZE = env.int("TRACKER_DELIVERY_BATCH_SIZE", default=200)
 RATELIMIT_USE_CACHE = "default"
+# Every key="ip" limit counts per client, derived from TRUSTED_PROXY_COUNT as axes does.
+RATELIMIT_IP_META_KEY = "tracker.security.client_ip"
 
 # Logs: readable lines in development, one JSON object per line in production; both carry
 # the request id. Nothing secret is logged: settings are never dumped, emails are not logged.
@@ -291,7 +293,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR). Login
+# lockouts and every per-IP rate limit read the client from it (tracker/security.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Who must confirm a one-time code to use the admin: superusers | staff | none.

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
-from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin.display import URL_FORMFIELDS, admin_link, deadline_badge
+from commitments.admin.history import HistoryAdmin
 from commitments.models import Company, Pledge
 
 
@@ -38,7 +38,7 @@ class PledgeSummaryInline(admin.TabularInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(SimpleHistoryAdmin):
+class CompanyAdmin(HistoryAdmin):
     formfield_overrides = URL_FORMFIELDS
     list_display = ["name", "website", "pledge_count"]
     search_fields = ["name"]

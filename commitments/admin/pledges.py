@@ -19,10 +19,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin import filters
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
+from commitments.admin.history import HistoryAdmin
 from commitments.admin.resources import PledgeExportResource, PledgeImportResource
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
 from commitments.models import Pledge, PledgeEvent, Source
@@ -46,7 +46,7 @@ class AssignOwnerForm(forms.Form):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
+class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
     resource_classes = [PledgeExportResource]
     import_template_name = "admin/commitments/pledge/import.html"
     import_formats = [CSV, XLSX]

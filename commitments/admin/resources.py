@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from commitments.models import Company, Pledge
+from commitments.spreadsheets import inert_cell
 
 
 class CompanyByNameWidget(widgets.ForeignKeyWidget):
@@ -135,3 +136,7 @@ class PledgeExportResource(PledgeImportResource):
         model = Pledge
         fields = ["id", "slug", *IMPORT_FIELDS, "status", "owner"]
         export_order = ["id", "company", "title", "slug", *IMPORT_FIELDS[2:], "status", "owner"]
+
+    def export_field(self, field, instance, **kwargs):
+        # Staff open these files in a spreadsheet: no cell may run as a formula.
+        return inert_cell(super().export_field(field, instance, **kwargs))

@@ -1,12 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin.display import URL_FORMFIELDS
+from commitments.admin.history import HistoryAdmin
 from commitments.models import PledgeEvent, Source
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     formfield_overrides = URL_FORMFIELDS
     list_display = ["title", "publisher", "pledge", "published_on"]
     list_select_related = ["pledge__company"]

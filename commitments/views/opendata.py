@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from commitments import calendar, ics, opendata, timeline
 from commitments.caching import public_page
 from commitments.models import Company, Pledge
+from commitments.spreadsheets import inert_cell
 
 # The site-wide calendar skips long-past deadlines: subscribers want what is coming.
 CALENDAR_PAST_DAYS = 365
@@ -60,16 +61,8 @@ def _export_queryset(request):
     return pledges.select_related("company").order_by("pk")
 
 
-# Spreadsheets run cells that start like a formula; a leading apostrophe keeps them text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return "" if value is None else inert_cell(value)
 
 
 class _Echo:

@@ -1,5 +1,9 @@
 """Bulk import from a spreadsheet (dry run first, all or nothing) and export of a selection."""
 
+import csv
+import io
+
+import openpyxl
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,6 +11,7 @@ from django.urls import reverse
 
 from commitments.models import Pledge, PledgeEvent
 from tests.factories import CompanyFactory, PledgeFactory
+from tests.security.html_checks import active_content
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +172,66 @@ def _all_export_fields(form_page):
     """The export form lists one checkbox per resource field; tick them all."""
     form = form_page.context["form"]
     return {name: "on" for name in form.fields if name.startswith("pledgeexportresource_")}
+
+
+FORMULAS = {
+    "company": "-2+3",
+    "title": "=cmd|' /C calc'!A0",
+    "summary": "@SUM(1+1)",
+    "success_criteria": '+HYPERLINK("http://evil.example","click")',
+}
+
+
+def _export(client, pledge, file_format):
+    form_page = client.post(
+        reverse("admin:commitments_pledge_changelist"),
+        {"action": "export_admin_action", "_selected_action": [pledge.pk]},
+    )
+    return client.post(
+        reverse("admin:commitments_pledge_export"),
+        {"format": file_format, "export_items": [pledge.pk], **_all_export_fields(form_page)},
+    )
+
+
+@pytest.fixture
+def formula_pledge(db):
+    company = CompanyFactory(name=FORMULAS["company"], slug="minus")
+    return PledgeFactory(
+        company=company,
+        title=FORMULAS["title"],
+        summary=FORMULAS["summary"],
+        success_criteria=FORMULAS["success_criteria"],
+    )
+
+
+def test_the_csv_export_writes_formulas_as_quoted_text(editor_client, formula_pledge):
+    response = _export(editor_client, formula_pledge, "0")
+    [row] = csv.DictReader(io.StringIO(response.content.decode()))
+    assert {name: row[name] for name in FORMULAS} == {
+        name: "'" + text for name, text in FORMULAS.items()
+    }
+
+
+def test_the_xlsx_export_writes_formulas_as_text_cells(editor_client, formula_pledge):
+    response = _export(editor_client, formula_pledge, "1")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, row = list(sheet.iter_rows(min_row=1, max_row=2))
+    cells = {h.value: cell for h, cell in zip(header, row, strict=True)}
+    assert {name: (cells[name].data_type, cells[name].value) for name in FORMULAS} == {
+        name: ("s", "'" + text) for name, text in FORMULAS.items()
+    }
+
+
+def test_the_export_and_import_pages_carry_nothing_the_csp_refuses(editor_client, companies):
+    chosen = PledgeFactory(company=companies[0])
+    pages = {
+        "export": editor_client.get(reverse("admin:commitments_pledge_export")),
+        "export selection": editor_client.post(
+            reverse("admin:commitments_pledge_changelist"),
+            {"action": "export_admin_action", "_selected_action": [chosen.pk]},
+        ),
+        "import": editor_client.get(reverse("admin:commitments_pledge_import")),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert active_content(response.content.decode()) == [], name
