@@ -6,7 +6,7 @@ follow ``next`` until it is null. Field names are documented on the methodology 
 """
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -109,7 +109,7 @@ def pledge(request, slug):
 
 
 def _public_companies():
-    return Company.objects.filter(Exists(Pledge.objects.published().filter(company=OuterRef("pk"))))
+    return Company.objects.public()
 
 
 @require_safe

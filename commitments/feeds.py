@@ -77,9 +77,7 @@ class CompanyEventFeed(EventFeed):
         return absolute(reverse("commitments:company_feed", args=[obj.slug]))
 
     def get_object(self, request, slug):
-        return get_object_or_404(
-            Company.objects.filter(pledges__is_published=True).distinct(), slug=slug
-        )
+        return get_object_or_404(Company.objects.public(), slug=slug)
 
     def title(self, obj):
         return f"{obj.name} pledges — Commitment Tracker"

@@ -17,7 +17,7 @@ def _host():
     return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
 
 
-def build_calendar(pledges, *, name):
+def build_calendar(pledges, *, name, description=""):
     cal = Calendar()
     cal.add("prodid", "-//Commitment Tracker//Pledge deadlines//EN")
     cal.add("version", "2.0")
@@ -26,6 +26,8 @@ def build_calendar(pledges, *, name):
     # A property value may not hold a raw line break (a company name from an import might).
     cal.add("x-wr-calname", " ".join(name.split()))
     cal.add("x-wr-timezone", settings.TRACKER_TIME_ZONE)
+    if description:
+        cal.add("x-wr-caldesc", description)
     for pledge in pledges:
         url = settings.SITE_URL + pledge.get_absolute_url()
         event = Event()

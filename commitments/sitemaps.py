@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from commitments.models import Company, Page, Pledge
@@ -32,8 +31,7 @@ class CompanySitemap(SiteSitemap):
     limit = 10_000
 
     def items(self):
-        published = Pledge.objects.published().filter(company=OuterRef("pk"))
-        return Company.objects.filter(Exists(published)).only("slug").order_by("pk")
+        return Company.objects.public().only("slug").order_by("pk")
 
 
 class StaticSitemap(SiteSitemap):

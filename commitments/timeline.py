@@ -48,7 +48,7 @@ class FilterForm(forms.Form):
         self.is_valid()
         cleaned = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
         if "company" in cleaned:
-            company = Company.objects.filter(slug=cleaned["company"]).first()
+            company = Company.objects.public().filter(slug=cleaned["company"]).first()
             if company is None:
                 self.add_error("company", "No company with that name is tracked.")
                 del cleaned["company"]

@@ -2,8 +2,10 @@
 kept for the audit trail, and listed on the corrections page."""
 
 import datetime as dt
+import re
 
 import feedparser
+import icalendar
 import pytest
 import time_machine
 
@@ -123,3 +125,33 @@ def test_reminders_and_the_queue_follow_the_corrected_state(swept, superuser):
     swept.refresh_from_db()
     assert swept.next_reminder_at is None
     assert not Pledge.objects.awaiting_verdict().filter(pk=swept.pk).exists()
+
+
+# --- Empty states and dates that tell the truth ----------------------------------------------
+
+
+def test_a_filtered_home_page_says_no_overdue_pledge_matches_not_that_nothing_is_overdue(
+    client, pledge
+):
+    with time_machine.travel(dt.datetime(2021, 7, 1, 12, tzinfo=dt.UTC)):
+        assert "Nothing is overdue" not in client.get("/").content.decode()
+        html = client.get("/?category=donation").content.decode()
+    assert "No overdue pledges match these filters." in html
+    assert "Nothing is overdue" not in html
+
+
+def test_the_deadline_calendar_says_what_it_covers(client, pledge):
+    assert "deadlines from a year ago onwards" in client.get("/").content.decode()
+    calendar = icalendar.Calendar.from_ical(client.get("/deadlines.ics").content)
+    assert "from one year ago onwards" in str(calendar["X-WR-CALDESC"])
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/pledges/amazon-moratorium/", "/companies/amazon/", "/corrections/"]
+)
+def test_pages_write_every_date_one_way(client, swept, superuser, url):
+    extend_indefinitely(swept, superuser)
+    html = client.get(url).content.decode()
+    visible = re.sub(r'datetime="[^"]*"', "", html)  # machine-readable attributes stay ISO
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", visible), url
+    assert not re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}", visible)

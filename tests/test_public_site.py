@@ -380,3 +380,12 @@ def test_pages_still_render_when_the_cache_is_down(client, pledge):
     json.loads(client.get("/api/v1/pledges/").content)
     feedparser.parse(client.get("/feed/").content)
     icalendar.Calendar.from_ical(client.get("/deadlines.ics").content)
+
+
+def test_a_page_cached_for_one_allowed_host_is_not_served_to_another(client, pledge, settings):
+    settings.ALLOWED_HOSTS = ["tracker.example.org", "www.tracker.example.org"]
+    www = client.get("/sitemap.xml", HTTP_HOST="www.tracker.example.org")
+    plain = client.get("/sitemap.xml", HTTP_HOST="tracker.example.org")
+    assert "//www.tracker.example.org/" in www.content.decode()
+    assert "//www.tracker.example.org/" not in plain.content.decode()
+    assert www["ETag"] != plain["ETag"]

@@ -72,7 +72,7 @@ class SubscribeForm(forms.Form):
         """Bind a submitted form, resolving its hidden pledge/company to published rows."""
         pledge = Pledge.objects.published().select_related("company")
         pledge = pledge.filter(slug=slug_or_blank(data.get("pledge"))).first()
-        company = Company.objects.filter(slug=slug_or_blank(data.get("company"))).first()
+        company = Company.objects.public().filter(slug=slug_or_blank(data.get("company"))).first()
         if pledge is not None:
             company = pledge.company
         return cls(data, pledge=pledge, company=company)

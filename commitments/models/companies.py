@@ -5,6 +5,15 @@ from commitments import links
 from commitments.validators import validate_plain_text, validate_web_url
 
 
+class CompanyQuerySet(models.QuerySet):
+    def public(self):
+        """Companies with at least one published pledge: the only ones readers may see."""
+        from commitments.models.pledges import Pledge
+
+        published = Pledge.objects.published().filter(company=models.OuterRef("pk"))
+        return self.filter(models.Exists(published))
+
+
 class Company(models.Model):
     name = models.CharField(max_length=200, unique=True, validators=[validate_plain_text])
     slug = models.SlugField(max_length=220, unique=True)
@@ -19,6 +28,7 @@ class Company(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = CompanyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

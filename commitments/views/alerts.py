@@ -52,7 +52,9 @@ def subscribe(request):
     if request.method == "GET":
         pledges = Pledge.objects.published()
         pledge = pledges.filter(slug=slug_or_blank(request.GET.get("pledge"))).first()
-        company = Company.objects.filter(slug=slug_or_blank(request.GET.get("company"))).first()
+        company = (
+            Company.objects.public().filter(slug=slug_or_blank(request.GET.get("company"))).first()
+        )
         form = SubscribeForm(pledge=pledge, company=company)
         return render(request, "alerts/subscribe.html", {"form": form})
     if request.limited:

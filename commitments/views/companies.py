@@ -1,4 +1,4 @@
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -31,9 +31,7 @@ def company_index(request):
     """Companies with published pledges, A–Z, a keyset page at a time (``?after=<name>``)."""
     # Names never hold NUL (validate_plain_text); PostgreSQL would refuse to compare one.
     after = request.GET.get("after", "")[:200].replace("\x00", "")
-    companies = Company.objects.filter(
-        Exists(Pledge.objects.published().filter(company=OuterRef("pk")))
-    )
+    companies = Company.objects.public()
     if after:
         companies = companies.filter(name__gt=after)
     rows = list(
@@ -75,7 +73,7 @@ def scorecard(company):
 @require_safe
 @public_page
 def company_detail(request, slug):
-    company = get_object_or_404(Company, slug=slug)
+    company = get_object_or_404(Company.objects.public(), slug=slug)
     pledges = list(
         timeline.with_deadline_moves(company.pledges.published())
         .defer("summary", "success_criteria")

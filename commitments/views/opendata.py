@@ -15,13 +15,18 @@ from commitments.spreadsheets import inert_cell
 
 # The site-wide calendar skips long-past deadlines: subscribers want what is coming.
 CALENDAR_PAST_DAYS = 365
+CALENDAR_COVERS = (
+    "Deadlines of published pledges, from one year ago onwards. Pledges with no end date "
+    "(never stated, or extended until further notice) have no deadline to show."
+)
 EXPORT_CHUNK = 2000
 
 
-def _calendar_response(pledges, *, name, filename):
+def _calendar_response(pledges, *, name, filename, description=""):
     pledges = pledges.select_related("company").defer("summary").order_by("deadline", "pk")
     response = HttpResponse(
-        ics.build_calendar(pledges, name=name), content_type="text/calendar; charset=utf-8"
+        ics.build_calendar(pledges, name=name, description=description),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -33,14 +38,17 @@ def calendar_all(request):
     since = calendar.today() - dt.timedelta(days=CALENDAR_PAST_DAYS)
     pledges = Pledge.objects.published().filter(deadline__gte=since)
     return _calendar_response(
-        pledges, name="Pledge deadlines — Commitment Tracker", filename="deadlines.ics"
+        pledges,
+        name="Pledge deadlines — Commitment Tracker",
+        filename="deadlines.ics",
+        description=CALENDAR_COVERS,
     )
 
 
 @require_safe
 @public_page
 def calendar_company(request, slug):
-    company = get_object_or_404(Company, slug=slug)
+    company = get_object_or_404(Company.objects.public(), slug=slug)
     pledges = Pledge.objects.published().with_deadline().filter(company=company)
     return _calendar_response(
         pledges, name=f"{company.name} pledge deadlines", filename=f"{company.slug}.ics"

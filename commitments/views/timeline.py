@@ -1,4 +1,3 @@
-from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -30,9 +29,8 @@ COMPANY_SELECT_LIMIT = 200
 
 def company_choices():
     """(slug, name) of companies with published pledges, or None when there are too many."""
-    published = Pledge.objects.published().filter(company=OuterRef("pk"))
     rows = list(
-        Company.objects.filter(Exists(published))
+        Company.objects.public()
         .order_by("name")
         .values_list("slug", "name")[: COMPANY_SELECT_LIMIT + 1]
     )
@@ -107,7 +105,7 @@ def _blocks(filters):
     pledges = timeline.filter_pledges(Pledge.objects.published(), filters).defer(
         "summary", "success_criteria"
     )
-    context = {}
+    context = {"filtered": bool(filters)}
     context["upcoming"], context["more_upcoming"] = _block(pledges.upcoming(days=90))
     context["overdue"], context["more_overdue"] = _block(
         pledges.overdue().order_by("-deadline", "-pk")

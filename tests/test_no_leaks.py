@@ -1,0 +1,89 @@
+"""Nothing unpublished leaks: every public URL answers about a draft-only company, a draft
+pledge or its source exactly as it would about one that does not exist.
+
+The URLs are generated from the public URLconf, so a new route cannot be forgotten.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from commitments.sitemaps import SITEMAPS
+from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
+
+SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan")
+# Slugs to try for each kind of slug argument: private ones, and one that never existed.
+PRIVATE_SLUGS = ("stealth", "secret-draft")
+MISSING_SLUG = "no-such-thing"
+QUERIES = ("company={slug}", "pledge={slug}", "company={slug}&status=not_yet_rated")
+
+
+@pytest.fixture
+def private(pledge):
+    """A published Amazon pledge; a draft one beside it; a company with only drafts."""
+    draft = PledgeFactory(company=pledge.company, title="Secret draft plan", slug="secret-draft")
+    source = SourceFactory(pledge=draft, url="https://news.example.com/secret-leak")
+    EventFactory(pledge=draft, kind="status_changed", new_status="broken").sources.add(source)
+    stealth = CompanyFactory(name="Stealth Corp", slug="stealth")
+    PledgeFactory(company=stealth, title="Secret draft plan 2", slug="stealth-plan")
+    for hidden in (draft, stealth.pledges.get()):
+        hidden.is_published = False
+        hidden.save()
+
+
+def public_routes(resolver=None, namespace=""):
+    """(namespaced name, converters) of every named route outside the admin."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from public_routes(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry.pattern.converters
+
+
+def addresses(slug):
+    """Every public address, with ``slug`` wherever a route or filter takes one."""
+    for name, converters in public_routes():
+        kwargs = {}
+        for arg, converter in converters.items():
+            if arg == "section":
+                kwargs[arg] = next(iter(SITEMAPS))
+            elif type(converter).__name__ == "SlugConverter":
+                kwargs[arg] = slug
+            else:
+                kwargs[arg] = "not-a-token"
+        path = reverse(name, kwargs=kwargs)
+        yield path
+        if not kwargs:
+            yield from (f"{path}?{query.format(slug=slug)}" for query in QUERIES)
+
+
+def text_of(response):
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    # A fresh CSRF token per request is the one difference that is not about content.
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", body.decode())
+
+
+def test_the_routes_cover_every_kind_of_public_page():
+    names = {name for name, _ in public_routes()}
+    assert {
+        "commitments:pledge",
+        "commitments:company_calendar",
+        "commitments:alerts-subscribe",
+    } <= names
+
+
+@pytest.mark.parametrize("private_slug", PRIVATE_SLUGS)
+def test_every_public_url_answers_about_a_draft_as_about_nothing(client, private, private_slug):
+    missing = list(addresses(MISSING_SLUG))
+    for url, twin in zip(addresses(private_slug), missing, strict=True):
+        response, expected = client.get(url), client.get(twin)
+        assert response.status_code == expected.status_code, url
+        text = text_of(response)
+        assert [secret for secret in SECRETS if secret in text] == [], url
+        # The slug itself may only come back where the reader's own input is echoed.
+        assert text.replace(private_slug, MISSING_SLUG) == text_of(expected), url
