@@ -18,7 +18,6 @@ from django.utils import timezone
 from commitments import calendar
 from commitments.calendar import human_date
 from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent
-from commitments.models.events import deadline_change
 
 
 class StaleEdit(Exception):
@@ -156,8 +155,9 @@ def _withdraw_contradicted(pledge, correction):
         return 0
     on = human_date(correction.occurred_on)
     if correction.kind == PledgeEvent.Kind.DEADLINE_CHANGED:
-        change = deadline_change(correction.old_deadline, correction.new_deadline)
-        reason = f"The deadline {change} on {on}, before it passed."
+        old = correction.old_deadline
+        deadline = f"The deadline of {human_date(old)}" if old else "The deadline"
+        reason = f"{deadline} was {correction.move_phrase}, before it passed."
     else:
         reason = f"The verdict “{correction.get_new_status_display()}” took effect on {on}, before the deadline passed."
     return PledgeEvent.objects.filter(pk__in=untrue).update(

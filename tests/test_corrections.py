@@ -43,7 +43,7 @@ def test_an_extension_recorded_after_the_sweep_withdraws_the_deadline_passed(swe
     assert passed.withdrawn_at is not None
     assert passed.withdrawn_by == move
     assert passed.withdrawn_reason == (
-        "The deadline of 10 June 2021 extended with no end date on 18 May 2021, before it passed."
+        "The deadline of 10 June 2021 was extended on 18 May 2021 with no end date, before it passed."
     )
     assert list(PledgeEvent.objects.public().filter(kind="deadline_passed")) == []
 

@@ -5,21 +5,44 @@ production deploy without ``CACHE_URL``) serve pages; a shell and the deadline s
 each in a process of its own, change what they show. Run on SQLite and on PostgreSQL.
 """
 
+import os
 import re
 
 import pytest
 
+from tests.conftest import require_or_skip
 from tests.processes.servers import AppServer, manage, process_env, shell, throwaway_database
 
 PLEDGE = "/pledges/amazon-rekognition-police-moratorium/"
 
-pytestmark = [pytest.mark.services, pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])]
+pytestmark = pytest.mark.services
 
 
-@pytest.fixture
-def servers(vendor, tmp_path):
-    with throwaway_database(vendor, tmp_path) as database_url:
-        env = process_env(database_url)
+def cache_url(cache):
+    """No CACHE_URL (each process its own locmem cache), or a shared Redis cache."""
+    if cache == "per-process":
+        return {}
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    require_or_skip(broker.startswith("redis://"), "CELERY_BROKER_URL does not point at Redis")
+    return {"CACHE_URL": broker.rsplit("/", 1)[0] + "/3"}
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        ("sqlite", "per-process"),
+        ("sqlite", "redis"),
+        ("postgresql", "per-process"),
+        ("postgresql", "redis"),
+    ],
+    ids="-".join,
+)
+def servers(request, tmp_path_factory):
+    """Two app servers on one throwaway database, shared by this module's tests (each
+    changes something different), for every database and cache combination."""
+    vendor, cache = request.param
+    with throwaway_database(vendor, tmp_path_factory.mktemp(vendor)) as database_url:
+        env = process_env(database_url, **cache_url(cache))
         manage(env, "migrate", "--noinput")
         manage(env, "load_demo")
         first, second = AppServer(env), AppServer(env)
