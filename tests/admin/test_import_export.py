@@ -235,3 +235,44 @@ def test_the_export_and_import_pages_carry_nothing_the_csp_refuses(editor_client
     for name, response in pages.items():
         assert response.status_code == 200, name
         assert active_content(response.content.decode()) == [], name
+
+
+@pytest.fixture
+def eager_celery():
+    from tracker.celery import app
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = old
+
+
+def test_importing_past_deadlines_alerts_no_reader_and_the_preview_says_so(
+    editor_client, companies, django_capture_on_commit_callbacks, eager_celery
+):
+    from django.core import mail
+
+    from commitments import reminders
+    from commitments.models import Subscriber, Subscription
+
+    reader = Subscriber.objects.create(email="reader@example.org")
+    Subscription.objects.create(subscriber=reader, scope="all", confirmed_at="2020-01-01T00:00Z")
+    preview = upload_csv(
+        editor_client,
+        HEADER
+        + "Amazon,Moratorium on Rekognition,No police use,moratorium,2020-06-10,2021-06-10,1\n",
+    )
+    assert "Importing emails no readers" in preview.content.decode()
+    confirm(editor_client, preview)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.sweep_deadlines()
+    assert PledgeEvent.objects.filter(kind="deadline_passed").count() == 1
+    assert [m for m in mail.outbox if "reader@example.org" in m.to] == []
+    # The reader does follow it: a verdict recorded now reaches them.
+    from commitments import workflow
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.record_verdict(
+            Pledge.objects.get(), status="stalled", rationale="Quiet for a year.", actor=None
+        )
+    assert [m.to for m in mail.outbox if "reader@example.org" in m.to] == [["reader@example.org"]]
