@@ -11,10 +11,13 @@ Sending a batch (``send_batch``):
 3. Send over ONE SMTP connection. Rows the server accepted are marked sent every
    MARK_SENT_EVERY messages and when the batch ends, however it ends (asynchronous
    commits on PostgreSQL, see ``_asynchronous_commits``).
-   - Permanent refusal (recipient refused, other 5xx): failed at once, with the error.
-   - Transient (4xx, timeout, connection lost): back to pending with attempts + 1 and
-     ``retry_after`` = exponential backoff with jitter; failed after MAX_ATTEMPTS.
-     A lost connection ends the batch: the remaining rows go back the same way.
+   Each row has its own outcome; a refusal of one message does not touch the others.
+   - Permanent refusal (a 5xx reply to MAIL, RCPT or DATA): failed at once, with the
+     server's code and words as ``last_error`` (the Notification admin shows it).
+   - Transient (any 4xx, e.g. greylisting's 451 at RCPT; timeout; connection lost): back
+     to pending with attempts + 1 and ``retry_after`` = exponential backoff with jitter;
+     failed after MAX_ATTEMPTS. A 421 closes the session, so the batch opens a new one;
+     a lost connection ends the batch: the remaining rows go back the same way.
 
 Recovery (``recover``, run by every deadline sweep) re-queues pending rows whose backoff is
 over or whose broker message was lost (never queued, or queued long ago and still
@@ -101,22 +104,55 @@ def backoff(attempts):
     return timedelta(seconds=seconds)
 
 
-def is_permanent(exc):
+def reply_codes(exc):
+    """The SMTP reply codes behind ``exc``: one per refused recipient, else the command's.
+
+    smtplib raises SMTPRecipientsRefused when every recipient of a message is refused
+    (here a message has one), whatever the code: greylisting's 450/451 lands there too.
+    """
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return True
+        return [code for code, _ in exc.recipients.values()]
+    code = getattr(exc, "smtp_code", None)
+    return [code] if isinstance(code, int) else []
+
+
+def is_permanent(exc):
+    """Only a 5xx reply about this message is final; a 4xx at MAIL, RCPT or DATA is
+    "try again later" (greylisting, a full mailbox, a busy server)."""
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return False  # our configuration, not the message: fixable, so keep retrying
-    code = getattr(exc, "smtp_code", None)
-    return isinstance(code, int) and 500 <= code < 600
+    codes = reply_codes(exc)
+    return bool(codes) and all(500 <= code < 600 for code in codes)
 
 
 def keeps_connection(exc):
-    """After this error, is the SMTP session still usable for the next message?"""
+    """After this error, is the SMTP session still usable for the next message?
+
+    smtplib resets the session after a refused MAIL, RCPT or DATA, except after 421
+    ("closing the connection"), which ``send_batch`` answers by opening a new one.
+    """
     return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException)
 
 
+def closes_connection(exc):
+    return 421 in reply_codes(exc)
+
+
 def describe(exc):
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    """The error as staff read it in the admin: the server's own code and words."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        detail = "; ".join(
+            f"{address}: {code} {_text(reply)}" for address, (code, reply) in exc.recipients.items()
+        )
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    else:
+        detail = str(exc)
+    return f"{type(exc).__name__}: {detail}"[:2000]
+
+
+def _text(reply):
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 class Batch:
@@ -244,6 +280,10 @@ def send_batch(ids, now=None):
                     batch.failed(row, describe(exc))
                 else:
                     batch.retry_later(row, describe(exc))
+                if closes_connection(exc) and remaining:
+                    # One message's 421 must not hold back the others: a new session.
+                    connection.close()
+                    connection.open()
                 continue
             remaining.pop(0)
             if accepted:

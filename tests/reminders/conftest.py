@@ -66,5 +66,8 @@ def smtp_script(settings):
 
 
 REFUSED = smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"5.1.1 No such user")})
+GREYLISTED = smtplib.SMTPRecipientsRefused(
+    {"x@example.org": (451, b"4.7.1 Greylisted, try again later")}
+)
 TRY_LATER = smtplib.SMTPDataError(451, b"4.3.0 Try again later")
 DISCONNECTED = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")

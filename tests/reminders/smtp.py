@@ -34,6 +34,55 @@ class Sink:
         return "250 2.0.0 Queued"
 
 
+class Greylisting(Sink):
+    """A mail server as real ones behave: ``451`` to the first attempt for each address
+    at ``stage`` (MAIL, RCPT or DATA; greylisting is usually done at RCPT), ``550`` at
+    RCPT to the addresses in ``unknown``, and everything else accepted."""
+
+    def __init__(self, stage="RCPT", unknown=()):
+        super().__init__()
+        self.stage = stage
+        self.unknown = set(unknown)
+        self.greylisted = set()  # addresses refused once already
+        self.refusals = []  # (stage, address, code)
+
+    def _first_time(self, address):
+        if address in self.greylisted:
+            return False
+        self.greylisted.add(address)
+        return True
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # The sender is the same for every message: refuse only the first MAIL ever.
+        if self.stage == "MAIL" and self._first_time("MAIL"):
+            self.refusals.append(("MAIL", address, 451))
+            return "451 4.7.1 Greylisted, try again later"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            self.refusals.append(("RCPT", address, 550))
+            return "550 5.1.1 No such user here"
+        if self.stage == "RCPT" and self._first_time(address):
+            self.refusals.append(("RCPT", address, 451))
+            return "451 4.7.1 Greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        [address] = envelope.rcpt_tos
+        if self.stage == "DATA" and self._first_time(address):
+            self.refusals.append(("DATA", address, 451))
+            return "451 4.7.1 Greylisted, try again later"
+        self.received.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 2.0.0 Queued"
+
+
 @contextlib.contextmanager
 def smtp_sink(sink):
     """Run ``sink`` on a free loopback port; yields the port."""

@@ -1,6 +1,7 @@
 """Sending the reminders: once per row, retried when SMTP hiccups, recovered when lost."""
 
 import datetime as dt
+import smtplib
 
 import pytest
 import time_machine
@@ -13,7 +14,14 @@ from commitments import delivery, workflow
 from commitments.models import Notification, Pledge
 from commitments.tasks import send_notifications
 from tests.factories import SourceFactory
-from tests.reminders.conftest import DISCONNECTED, REFUSED, TRY_LATER, ScriptedBackend, la
+from tests.reminders.conftest import (
+    DISCONNECTED,
+    GREYLISTED,
+    REFUSED,
+    TRY_LATER,
+    ScriptedBackend,
+    la,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +224,27 @@ class TestFailures:
         row.refresh_from_db()
         assert row.status == "failed"
         assert row.last_error.startswith("Gave up after 3 attempts. SMTPDataError")
+
+    def test_a_greylisted_recipient_is_retried_not_failed(self, row, smtp_script):
+        smtp_script.append(GREYLISTED)
+        assert delivery.send_batch([row.pk], now=PASSED_AT) == {row.pk: "retry"}
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.last_error == (
+            "SMTPRecipientsRefused: x@example.org: 451 4.7.1 Greylisted, try again later"
+        )
+
+    def test_a_421_opens_a_new_session_for_the_rest_of_the_batch(self, due_pledge, smtp_script):
+        rows = [
+            Notification.objects.create(
+                pledge=due_pledge, kind="passed", occurrence="2021-06-10", recipient=f"{n}@x.org"
+            )
+            for n in range(3)
+        ]
+        smtp_script.extend([None, smtplib.SMTPDataError(421, b"4.4.2 Closing connection")])
+        outcome = delivery.send_batch([r.pk for r in rows], now=PASSED_AT)
+        assert [outcome[r.pk] for r in rows] == ["sent", "retry", "sent"]
+        assert ScriptedBackend.opened == 2
 
     def test_a_lost_connection_sends_back_the_rest_of_the_batch(
         self, due_pledge, smtp_script, company

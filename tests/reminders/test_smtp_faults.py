@@ -2,12 +2,13 @@
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.urls import reverse
 
 from commitments import delivery
 from commitments.models import Notification
 from commitments.tasks import send_notifications
 from tests.reminders.conftest import la
-from tests.reminders.smtp import Sink, hanging_smtp_server, smtp_sink
+from tests.reminders.smtp import Greylisting, Sink, hanging_smtp_server, smtp_sink
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,73 @@ def test_the_task_time_limit_puts_unsent_rows_back(pledge, smtp_script, monkeypa
     ]
     assert (send_notifications.soft_time_limit, send_notifications.time_limit) == (120, 180)
     assert send_notifications.time_limit < delivery.SENDING_TIMEOUT.total_seconds()
+
+
+def alert_rows(pledge, addresses):
+    return [
+        Notification.objects.create(
+            pledge=pledge, kind="passed", occurrence="2021-06-10", recipient=address
+        )
+        for address in addresses
+    ]
+
+
+def deliver_until_settled(ids, queued, capture, now=PASSED_AT, rounds=5):
+    """Send, then do what the sweeps do as each backoff ends, until no row is pending."""
+    delivery.send_batch(ids, now=now)
+    for _ in range(rounds):
+        pending = Notification.objects.filter(status="pending")
+        if not pending.exists():
+            return
+        now = max(row.retry_after for row in pending)
+        queued.clear()
+        with capture(execute=True):
+            delivery.recover(now)
+        for batch in queued:
+            delivery.send_batch(batch, now=now)
+    raise AssertionError(f"rows still pending after {rounds} rounds")
+
+
+def test_greylisted_alerts_arrive_once_and_unknown_users_fail_with_the_reason_in_the_admin(
+    pledge, smtp, queued, django_capture_on_commit_callbacks, client, superuser
+):
+    addresses = [f"reader{n}@example.org" for n in range(8)]
+    unknown = {"reader2@example.org", "reader5@example.org"}
+    rows = alert_rows(pledge, addresses)
+    server = Greylisting(stage="RCPT", unknown=unknown)
+    with smtp_sink(server) as port:
+        smtp(port)
+        first = delivery.send_batch([r.pk for r in rows], now=PASSED_AT)
+        # One refusal does not fail or hold back the others: each row has its own outcome.
+        assert first == {r.pk: "failed" if r.recipient in unknown else "retry" for r in rows}
+        deliver_until_settled([r.pk for r in rows], queued, django_capture_on_commit_callbacks)
+    delivered = sorted(message["To"] for message in server.received)
+    assert delivered == sorted(set(addresses) - unknown)  # each exactly once
+    statuses = dict(Notification.objects.values_list("recipient", "status"))
+    assert statuses == {a: "failed" if a in unknown else "sent" for a in addresses}
+    failed = Notification.objects.get(recipient="reader2@example.org")
+    assert failed.attempts == 1
+    assert failed.last_error == (
+        "SMTPRecipientsRefused: reader2@example.org: 550 5.1.1 No such user here"
+    )
+    client.force_login(superuser)
+    page = client.get(
+        reverse("admin:commitments_notification_changelist") + "?status__exact=failed"
+    )
+    assert page.status_code == 200
+    assert page.content.decode().count("550 5.1.1 No such user here") == 2
+
+
+@pytest.mark.parametrize("stage", ["MAIL", "RCPT", "DATA"])
+def test_a_temporary_refusal_at_any_stage_is_retried_not_failed(
+    pledge, smtp, queued, django_capture_on_commit_callbacks, stage
+):
+    rows = alert_rows(pledge, ["a@example.org", "b@example.org"])
+    server = Greylisting(stage=stage)
+    with smtp_sink(server) as port:
+        smtp(port)
+        deliver_until_settled([r.pk for r in rows], queued, django_capture_on_commit_callbacks)
+    # Greylisting at MAIL refuses the server's first MAIL only; at RCPT or DATA, each address once.
+    assert [code for _, _, code in server.refusals] == [451] * (1 if stage == "MAIL" else 2)
+    assert sorted(m["To"] for m in server.received) == ["a@example.org", "b@example.org"]
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
