@@ -15,18 +15,22 @@ Sending a batch (``send_batch``):
    - Permanent refusal (a 5xx reply to MAIL, RCPT or DATA): failed at once, with the
      server's code and words as ``last_error`` (the Notification admin shows it).
    - Transient (any 4xx, e.g. greylisting's 451 at RCPT; timeout; connection lost): back
-     to pending with attempts + 1 and ``retry_after`` = exponential backoff with jitter;
-     failed after MAX_ATTEMPTS. A 421 closes the session, so the batch opens a new one;
-     a lost connection ends the batch: the remaining rows go back the same way.
+     to pending with attempts + 1 and ``retry_after`` = the moment of this failure +
+     exponential backoff (capped, with jitter); failed once the row's first failure
+     (``failing_since``) is TRACKER_EMAIL_RETRY_LIFETIME_HOURS old (3 days by default).
+     A 421 closes the session, so the batch opens a new one; a lost connection ends the
+     batch: the remaining rows go back the same way.
 
 Recovery (``recover``, run by every deadline sweep) re-queues pending rows whose backoff is
-over or whose broker message was lost (never queued, or queued long ago and still
-pending), and puts rows stuck in "sending" (worker killed mid-batch) back to pending.
+over or whose broker message was lost (never queued, or queued more than
+TRACKER_EMAIL_REQUEUE_AFTER_SECONDS ago and still pending), and puts rows stuck in
+"sending" longer than TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS (worker killed mid-batch)
+back to pending.
 
 The duplicate window: if a worker dies (or loses the database) after the SMTP server
 accepted messages but before their rows are marked sent, those rows (at most
 MARK_SENT_EVERY, a few dozen milliseconds of sending) stay "sending" and are sent
-again after SENDING_TIMEOUT. It takes a crash: a failure the worker survives, a time
+again after the sending timeout. It takes a crash: a failure the worker survives, a time
 limit or a warm shutdown all mark what was accepted. The alternative (mark sent first)
 would silently lose the email instead, and a missed deadline reminder costs more than
 a repeated one. Each row's Message-ID is fixed, so mail clients usually fold such a
@@ -44,7 +48,8 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commitments import emails
@@ -55,12 +60,7 @@ logger = logging.getLogger(__name__)
 # Rows the SMTP server accepted are marked sent in groups of this many: one UPDATE per
 # message was a quarter of a message's sending time. See "The duplicate window" above.
 MARK_SENT_EVERY = 20
-# Longer than the send task's hard time limit, so a live worker is never second-guessed.
-SENDING_TIMEOUT = timedelta(minutes=10)
-# A pending row queued longer ago than this is assumed lost by the broker and queued again.
-REQUEUE_AFTER = timedelta(minutes=10)
 RECOVER_LIMIT = 1000
-MAX_BACKOFF = timedelta(hours=6)
 
 Status = Notification.Status
 
@@ -97,11 +97,29 @@ def _publish(batch):
         logger.exception("Could not queue notifications %s; the next sweep re-queues them", batch)
 
 
+def sending_timeout():
+    """A row "sending" longer than this was left by a dead worker (see ``recover``)."""
+    return timedelta(seconds=settings.TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS)
+
+
+def requeue_after():
+    """A pending row queued longer ago than this is assumed lost by the broker."""
+    return timedelta(seconds=settings.TRACKER_EMAIL_REQUEUE_AFTER_SECONDS)
+
+
+def retry_lifetime():
+    """How long after its first transient failure a row is still retried."""
+    return timedelta(hours=settings.TRACKER_EMAIL_RETRY_LIFETIME_HOURS)
+
+
 def backoff(attempts):
-    """Delay before retry number ``attempts``: doubling, capped, with ±50% jitter."""
-    base = settings.TRACKER_EMAIL_RETRY_SECONDS * 2 ** (attempts - 1)
-    seconds = min(base, MAX_BACKOFF.total_seconds()) * random.uniform(0.5, 1.5)  # noqa: S311
-    return timedelta(seconds=seconds)
+    """Delay before retry number ``attempts``: doubling, capped, with ±50% jitter.
+
+    The exponent is capped too: days of attempts would overflow the doubling.
+    """
+    base = settings.TRACKER_EMAIL_RETRY_SECONDS * 2 ** min(attempts - 1, 30)
+    cap = settings.TRACKER_EMAIL_RETRY_MAX_SECONDS
+    return timedelta(seconds=min(base, cap) * random.uniform(0.5, 1.5))  # noqa: S311
 
 
 def reply_codes(exc):
@@ -159,7 +177,8 @@ class Batch:
     """The rows one send task claimed, and the bookkeeping for each outcome."""
 
     def __init__(self, ids, now=None):
-        self.now = now or timezone.now()
+        self._started = timezone.now()
+        self.now = now or self._started
         self.token = uuid.uuid4().hex
         Notification.objects.filter(pk__in=list(ids), status=Status.PENDING).filter(
             Q(retry_after__isnull=True) | Q(retry_after__lte=self.now)
@@ -215,12 +234,21 @@ class Batch:
         )
         logger.error("Notification %s failed permanently: %s", row.pk, error)
 
+    def clock(self):
+        """Now, on the batch's clock (``now`` may be given, e.g. by a test)."""
+        return self.now + (timezone.now() - self._started)
+
     def retry_later(self, row, error):
+        """Back to pending until the backoff, counted from this failure, is over; failed
+        once the first failure of the run is older than the retry lifetime."""
+        failed_at = self.clock()
         attempts = row.attempts + 1
-        if attempts >= settings.TRACKER_EMAIL_MAX_ATTEMPTS:
-            self.failed(row, f"Gave up after {attempts} attempts. {error}")
+        since = row.failing_since or failed_at
+        if failed_at - since >= retry_lifetime():
+            hours = (failed_at - since).total_seconds() / 3600
+            self.failed(row, f"Gave up after {attempts} attempts in {hours:.0f} hours. {error}")
             return
-        retry_after = self.now + backoff(attempts)
+        retry_after = failed_at + backoff(attempts)
         self._mark(
             row,
             "retry",
@@ -228,6 +256,7 @@ class Batch:
             attempts=attempts,
             last_error=error,
             retry_after=retry_after,
+            failing_since=since,
             queued_at=None,
             claim_token="",
         )
@@ -315,7 +344,7 @@ def _asynchronous_commits(on):
 
     The batch commits a group of marks every MARK_SENT_EVERY messages, and waiting for
     the WAL flush each time cost more than the marking. If PostgreSQL itself crashes, the last fraction of a second of marks
-    may be lost: those rows stay "sending" and go out again after SENDING_TIMEOUT, the
+    may be lost: those rows stay "sending" and go out again after the sending timeout, the
     same duplicate window as a worker dying after the SMTP server accepted (above).
     """
     if db_connection.vendor != "postgresql":
@@ -330,22 +359,26 @@ def _asynchronous_commits(on):
 def recover(now=None):
     """Re-queue what no worker will send on its own. Returns how many rows were queued."""
     now = now or timezone.now()
-    stuck = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    stuck = Notification.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - sending_timeout()
+    )
     error = "The worker stopped while sending; sent again (it may have arrived already)."
-    stuck.filter(attempts__gte=settings.TRACKER_EMAIL_MAX_ATTEMPTS - 1).update(
+    # A row that keeps killing its worker counts as failing: it, too, stops at the lifetime.
+    stuck.filter(failing_since__lt=now - retry_lifetime()).update(
         status=Status.FAILED, attempts=F("attempts") + 1, last_error=error, claim_token=""
     )
     stuck.update(
         status=Status.PENDING,
         attempts=F("attempts") + 1,
         last_error=error,
+        failing_since=Coalesce("failing_since", Value(now)),
         claim_token="",
         queued_at=None,
     )
     ids = list(
         Notification.objects.filter(status=Status.PENDING)
         .filter(Q(retry_after__isnull=True) | Q(retry_after__lte=now))
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after()))
         .order_by("pk")
         .values_list("pk", flat=True)[:RECOVER_LIMIT]
     )
@@ -359,7 +392,12 @@ def retry_failed(queryset):
     """Give failed rows a fresh start (the admin's "retry" action). Returns how many."""
     ids = list(queryset.filter(status=Status.FAILED).values_list("pk", flat=True))
     Notification.objects.filter(pk__in=ids, status=Status.FAILED).update(
-        status=Status.PENDING, attempts=0, retry_after=None, queued_at=None, claim_token=""
+        status=Status.PENDING,
+        attempts=0,
+        retry_after=None,
+        failing_since=None,
+        queued_at=None,
+        claim_token="",
     )
     enqueue(ids)
     return len(ids)

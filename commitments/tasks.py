@@ -24,7 +24,8 @@ def sweep_deadlines():
 
 # The soft limit interrupts a batch stuck on a slow SMTP server (the unsent rows go back to
 # pending); the hard limit stops a worker process that ignores it. Both stay well under
-# delivery.SENDING_TIMEOUT, after which the sweep would hand the rows to another worker.
+# TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS (settings refuse less), after which the sweep would
+# hand the rows to another worker.
 @shared_task(
     name="commitments.send_notifications", ignore_result=True, soft_time_limit=120, time_limit=180
 )

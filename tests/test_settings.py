@@ -76,6 +76,30 @@ def test_an_unknown_time_zone_is_an_error():
     assert "TRACKER_TIME_ZONE='Mars/Olympus_Mons' is not a known time zone" in result.stderr
 
 
+def test_a_sending_timeout_shorter_than_the_send_task_time_limit_is_an_error():
+    result = load_settings(TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS="120")
+    assert result.returncode != 0
+    assert "TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS must be more than" in result.stderr
+
+
+def test_the_mail_retry_and_recovery_intervals_come_from_the_environment():
+    names = [
+        "TRACKER_EMAIL_RETRY_LIFETIME_HOURS",
+        "TRACKER_EMAIL_RETRY_MAX_SECONDS",
+        "TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS",
+        "TRACKER_EMAIL_REQUEUE_AFTER_SECONDS",
+    ]
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT))}
+    env |= dict(zip(names, ["120", "900", "1200", "30"], strict=True))
+    code = f"import tracker.settings as s; print(*[getattr(s, n) for n in {names!r}])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["120.0", "900", "1200", "30"]
+    assert all(f"\n{name}=" in (ROOT / ".env.example").read_text() for name in names)
+
+
 def test_secrets_can_come_from_files(tmp_path):
     secret_file = tmp_path / "secret_key"
     secret_file.write_text(PRODUCTION_ENV["SECRET_KEY"])

@@ -235,10 +235,26 @@ TRACKER_UPCOMING_REMINDER_DAYS = [
 ]
 TRACKER_OVERDUE_REMINDER_DAYS = env.int("TRACKER_OVERDUE_REMINDER_DAYS", default=7)
 TRACKER_STAFF_EMAILS = env.list("TRACKER_STAFF_EMAILS", default=[])
-# Delivery (see commitments/delivery.py): a transient SMTP failure is retried after about
-# TRACKER_EMAIL_RETRY_SECONDS * 2**(attempt-1) (with jitter), then marked failed.
-TRACKER_EMAIL_MAX_ATTEMPTS = env.int("TRACKER_EMAIL_MAX_ATTEMPTS", default=8)
+# Delivery (see commitments/delivery.py). A transient failure (a 4xx reply, a timeout, the
+# server unreachable) is retried about TRACKER_EMAIL_RETRY_SECONDS * 2**(attempt-1) after
+# that failure, at most TRACKER_EMAIL_RETRY_MAX_SECONDS (±50% jitter), until
+# TRACKER_EMAIL_RETRY_LIFETIME_HOURS have passed since the first one; then it is failed.
+# Mail servers keep trying for days (Postfix: 5); an outage of hours must not lose mail.
 TRACKER_EMAIL_RETRY_SECONDS = env.int("TRACKER_EMAIL_RETRY_SECONDS", default=120)
+TRACKER_EMAIL_RETRY_MAX_SECONDS = env.int("TRACKER_EMAIL_RETRY_MAX_SECONDS", default=3600)
+TRACKER_EMAIL_RETRY_LIFETIME_HOURS = env.float("TRACKER_EMAIL_RETRY_LIFETIME_HOURS", default=72)
+# A row "sending" this long is orphaned (its worker died) and is sent again. It must outlast
+# the send task's hard time limit (180 s), or a live worker would be second-guessed.
+TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS = env.int(
+    "TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS", default=600
+)
+if TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS <= 180:
+    raise ImproperlyConfigured(
+        "TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS must be more than the send task's 180 s time limit."
+    )
+# A pending row queued this long ago is assumed lost by the broker (e.g. Redis restarted
+# empty) and queued again; a duplicate broker message costs nothing, the claim sees to that.
+TRACKER_EMAIL_REQUEUE_AFTER_SECONDS = env.int("TRACKER_EMAIL_REQUEUE_AFTER_SECONDS", default=120)
 
 # Subscriber alerts (see commitments/alerts/).
 TRACKER_ALERT_CONFIRM_MAX_AGE_DAYS = env.int("TRACKER_ALERT_CONFIRM_MAX_AGE_DAYS", default=3)

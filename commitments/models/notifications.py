@@ -70,6 +70,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # Earliest moment a retry may be attempted (backoff); None = as soon as possible.
     retry_after = models.DateTimeField(null=True, blank=True)
+    # First transient failure of this run of attempts: retries stop (failed) once it is
+    # TRACKER_EMAIL_RETRY_LIFETIME_HOURS old. None = no failure yet, or retried by staff.
+    failing_since = models.DateTimeField(null=True, blank=True)
     # When a send task was last handed to the broker; None = nobody will send it unless the
     # sweep re-queues it (never queued, or put back after a failed attempt).
     queued_at = models.DateTimeField(null=True, blank=True)

@@ -40,7 +40,8 @@ def staff_emails(settings):
 
 class ScriptedBackend(LocmemBackend):
     """The locmem outbox, but each send first takes the next scripted outcome:
-    None = accept, an exception = raise it (as smtplib would)."""
+    None = accept, an exception = raise it (as smtplib would), a function = call it, then
+    accept (or raise what it returns)."""
 
     script = []
     opened = 0
@@ -52,6 +53,8 @@ class ScriptedBackend(LocmemBackend):
     def send_messages(self, messages):
         if ScriptedBackend.script:
             outcome = ScriptedBackend.script.pop(0)
+            if callable(outcome) and not isinstance(outcome, BaseException):
+                outcome = outcome()  # e.g. move the clock, as a slow server would
             if outcome is not None:
                 raise outcome
         return super().send_messages(messages)

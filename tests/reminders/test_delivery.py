@@ -216,14 +216,53 @@ class TestFailures:
         assert recover(row.retry_after) == 1
         assert queued == [[row.pk]]
 
-    def test_after_the_last_attempt_it_is_marked_failed(self, row, smtp_script, settings):
-        settings.TRACKER_EMAIL_MAX_ATTEMPTS = 3
-        Notification.objects.filter(pk=row.pk).update(attempts=2)
+    def test_an_outage_of_a_day_is_retried_all_day_and_then_delivered(self, row, smtp_script):
+        failed_at = PASSED_AT
+        for _ in range(60):  # more than a day of retries, hourly (±50%) once capped
+            smtp_script.append(DISCONNECTED)
+            with time_machine.travel(failed_at, tick=False):
+                assert delivery.send_batch([row.pk]) == {row.pk: "retry"}
+            row.refresh_from_db()
+            assert row.status == "pending"
+            assert row.retry_after - failed_at <= dt.timedelta(hours=1.5)
+            failed_at = row.retry_after
+        assert failed_at - PASSED_AT > dt.timedelta(hours=24)
+        with time_machine.travel(failed_at, tick=False):
+            assert delivery.send_batch([row.pk]) == {row.pk: "sent"}
+        assert len(mail.outbox) == 1
+
+    def test_past_the_retry_lifetime_it_is_marked_failed(self, row, smtp_script, settings):
+        assert settings.TRACKER_EMAIL_RETRY_LIFETIME_HOURS == 72
+        Notification.objects.filter(pk=row.pk).update(
+            attempts=80, failing_since=PASSED_AT - dt.timedelta(hours=72)
+        )
         smtp_script.append(TRY_LATER)
         assert delivery.send_batch([row.pk], now=PASSED_AT) == {row.pk: "failed"}
         row.refresh_from_db()
         assert row.status == "failed"
-        assert row.last_error.startswith("Gave up after 3 attempts. SMTPDataError")
+        assert row.last_error.startswith(
+            "Gave up after 81 attempts in 72 hours. SMTPDataError: 451"
+        )
+
+    def test_the_backoff_counts_from_the_failure_not_from_the_start_of_the_batch(
+        self, due_pledge, smtp_script, settings
+    ):
+        settings.TRACKER_EMAIL_RETRY_SECONDS = 60
+        rows = [
+            Notification.objects.create(
+                pledge=due_pledge, kind="passed", occurrence="2021-06-10", recipient=f"{n}@x.org"
+            )
+            for n in range(2)
+        ]
+        with time_machine.travel(PASSED_AT, tick=False) as clock:
+            # The first message takes 10 minutes (a slow server); the second is refused.
+            smtp_script.extend([lambda: clock.shift(600), TRY_LATER])
+            delivery.send_batch([r.pk for r in rows])
+        refused = Notification.objects.get(pk=rows[1].pk)
+        failed_at = PASSED_AT + dt.timedelta(minutes=10)
+        assert failed_at + dt.timedelta(seconds=30) <= refused.retry_after
+        assert refused.retry_after <= failed_at + dt.timedelta(seconds=90)
+        assert refused.failing_since == failed_at
 
     def test_a_greylisted_recipient_is_retried_not_failed(self, row, smtp_script):
         smtp_script.append(GREYLISTED)
@@ -311,10 +350,10 @@ class TestQueueing:
         assert (row.status, row.queued_at) == ("pending", PASSED_AT)
 
         monkeypatch.setattr(send_notifications, "delay", lambda ids: queued.append(list(ids)))
-        sweep(PASSED_AT + dt.timedelta(minutes=2), django_capture_on_commit_callbacks)
-        assert queued == []  # queued two minutes ago: maybe still on its way
+        sweep(PASSED_AT + dt.timedelta(minutes=1), django_capture_on_commit_callbacks)
+        assert queued == []  # queued a minute ago: maybe still on its way
         sweep(
-            PASSED_AT + delivery.REQUEUE_AFTER + dt.timedelta(minutes=1),
+            PASSED_AT + delivery.requeue_after() + dt.timedelta(minutes=1),
             django_capture_on_commit_callbacks,
         )
         assert queued == [[row.pk]]
@@ -326,11 +365,21 @@ class TestQueueing:
         claimed_at = PASSED_AT
         Notification.objects.filter(pk=row.pk).update(status="sending", claimed_at=claimed_at)
         assert recover(claimed_at + dt.timedelta(minutes=5)) == 0
-        assert recover(claimed_at + delivery.SENDING_TIMEOUT + dt.timedelta(seconds=1)) == 1
+        assert recover(claimed_at + delivery.sending_timeout() + dt.timedelta(seconds=1)) == 1
         row.refresh_from_db()
         assert (row.status, row.attempts) == ("pending", 1)
         assert "may have arrived already" in row.last_error
         assert queued == [[row.pk]]
+
+    def test_the_recovery_intervals_are_settings(self, row, queued, recover, settings):
+        settings.TRACKER_EMAIL_REQUEUE_AFTER_SECONDS = 30
+        settings.TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS = 240
+        Notification.objects.filter(pk=row.pk).update(queued_at=PASSED_AT)
+        assert recover(PASSED_AT + dt.timedelta(seconds=29)) == 0
+        assert recover(PASSED_AT + dt.timedelta(seconds=31)) == 1
+        Notification.objects.filter(pk=row.pk).update(status="sending", claimed_at=PASSED_AT)
+        assert recover(PASSED_AT + dt.timedelta(seconds=239)) == 0
+        assert recover(PASSED_AT + dt.timedelta(seconds=241)) == 1
 
     def test_rows_never_handed_to_the_broker_are_queued_by_the_next_sweep(
         self, row, queued, recover

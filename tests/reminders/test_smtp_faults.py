@@ -100,7 +100,7 @@ def test_the_task_time_limit_puts_unsent_rows_back(pledge, smtp_script, monkeypa
         "pending",
     ]
     assert (send_notifications.soft_time_limit, send_notifications.time_limit) == (120, 180)
-    assert send_notifications.time_limit < delivery.SENDING_TIMEOUT.total_seconds()
+    assert send_notifications.time_limit < delivery.sending_timeout().total_seconds()
 
 
 def alert_rows(pledge, addresses):
