@@ -6,7 +6,7 @@ import smtplib
 import pytest
 import time_machine
 from django.core import mail
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -370,6 +370,26 @@ class TestQueueing:
         assert (row.status, row.attempts) == ("pending", 1)
         assert "may have arrived already" in row.last_error
         assert queued == [[row.pk]]
+
+    def test_a_send_task_that_cannot_reach_the_database_is_retried_not_dropped(
+        self, row, monkeypatch
+    ):
+        send_batch, calls = delivery.send_batch, []
+
+        def database_lost_mid_batch(ids, claim_token=None):
+            calls.append(ids)
+            if len(calls) == 1:
+                # Claimed, then the connection went: the row is left "sending".
+                delivery.Batch(ids, PASSED_AT, claim_token)
+                raise OperationalError("server closed the connection unexpectedly")
+            return send_batch(ids, now=PASSED_AT, claim_token=claim_token)
+
+        monkeypatch.setattr(delivery, "send_batch", database_lost_mid_batch)
+        send_notifications.apply(args=[[row.pk]])  # as a worker runs it (retries eagerly)
+        # Sent by the retry at once, not left "sending" for the sweep's timeout.
+        assert calls == [[row.pk], [row.pk]]
+        assert Notification.objects.get().status == "sent"
+        assert len(mail.outbox) == 1
 
     def test_the_recovery_intervals_are_settings(self, row, queued, recover, settings):
         settings.TRACKER_EMAIL_REQUEUE_AFTER_SECONDS = 30
