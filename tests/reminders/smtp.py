@@ -7,6 +7,7 @@ import socket
 import threading
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
 
 
 def free_port():
@@ -81,6 +82,27 @@ class Greylisting(Sink):
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
         return "250 2.0.0 Queued"
+
+
+class GreylistingMailbox(Mailbox):
+    """A Maildir that greylists: ``451`` to the first RCPT of each address, then accepts.
+
+    For the compose smoke check, as aiosmtpd's command line runs it:
+    ``python -m aiosmtpd -n -c tests.reminders.smtp.GreylistingMailbox MAILDIR``.
+    Each refusal is printed ("greylisted ADDRESS"), so the log shows the server did refuse.
+    """
+
+    def __init__(self, mail_dir, message_class=None):
+        super().__init__(mail_dir, message_class)
+        self.greylisted = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address not in self.greylisted:
+            self.greylisted.add(address)
+            print(f"greylisted {address}", flush=True)
+            return "451 4.7.1 Greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
 
 @contextlib.contextmanager
