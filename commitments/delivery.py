@@ -37,15 +37,18 @@ those rows stay "sending" and are sent again. So at most MARK_SENT_EVERY (20) du
 per worker process: 40 per worker at the default WORKER_CONCURRENCY of 2. A database that
 goes away is only noticed at the group's commit, so a crash uses the whole window:
 measured 40 duplicates of 1,000 with one worker (``pg_ctl stop -m immediate`` mid fan-out,
-tests/reminders/test_database_crash.py), and 0 lost. The same task's next run resends the
+tests/reminders/test_database_crash.py) and 80 of 3,000 with two (the compose smoke check's
+crash drill), 0 lost. The same task's next run resends the
 group at once (see ``tasks.send_notifications``); after a killed process the sweep does it
 after TRACKER_EMAIL_SENDING_TIMEOUT_SECONDS. A failure the worker survives, a time limit or
 a warm shutdown all mark what was accepted: it takes a crash. Marking first instead would
 silently lose the email, and a missed deadline reminder costs more than a repeated one.
 Each row's Message-ID is fixed, so mail clients usually fold such a repeat into one.
-(Marks used to be asynchronous commits, fast but lost by a PostgreSQL crash: a crash mid
-fan-out gave 100 duplicates at two workers instead of at most 80. A synchronous commit per
-group of 20 costs fan-out about a fifth of its speed: 653 → 528 msg/s, ``make bench``.)
+(Marks used to be asynchronous commits, lost by a PostgreSQL crash: a crash mid fan-out
+gave 100 duplicates at two workers instead of at most 80. One synchronous commit per group
+of 20 costs no fan-out speed we can measure: ``make bench``'s fan-out, 10,000 followers,
+651 msg/s asynchronous and 687 synchronous; 3,000 followers, 498-653 and 504-608 msg/s over
+three runs each, on a shared 2-core machine.)
 """
 
 import logging

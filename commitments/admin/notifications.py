@@ -39,6 +39,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "queued_at",
         "claimed_at",
         "retry_after",
+        "failing_since",
         "sent_at",
     ]
 

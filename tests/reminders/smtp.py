@@ -37,7 +37,7 @@ class Sink:
 
 class Greylisting(Sink):
     """A mail server as real ones behave: ``451`` to the first attempt for each address
-    at ``stage`` (MAIL, RCPT or DATA; greylisting is usually done at RCPT), ``550`` at
+    at ``stage`` (MAIL, RCPT or DATA, usually RCPT; None: no greylisting), ``550`` at
     RCPT to the addresses in ``unknown``, and everything else accepted."""
 
     def __init__(self, stage="RCPT", unknown=()):

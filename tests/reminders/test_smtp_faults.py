@@ -171,3 +171,13 @@ def test_a_temporary_refusal_at_any_stage_is_retried_not_failed(
     assert [code for _, _, code in server.refusals] == [451] * (1 if stage == "MAIL" else 2)
     assert sorted(m["To"] for m in server.received) == ["a@example.org", "b@example.org"]
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_refused_recipient_does_not_hold_back_the_rest_of_its_batch(pledge, smtp):
+    rows = alert_rows(pledge, ["gone@example.org", "a@example.org", "b@example.org"])
+    server = Greylisting(stage=None, unknown={"gone@example.org"})
+    with smtp_sink(server) as port:
+        smtp(port)
+        outcome = delivery.send_batch([r.pk for r in rows], now=PASSED_AT)
+    assert [outcome[r.pk] for r in rows] == ["failed", "sent", "sent"]
+    assert sorted(m["To"] for m in server.received) == ["a@example.org", "b@example.org"]
