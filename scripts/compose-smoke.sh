@@ -3,7 +3,7 @@
 # against local PostgreSQL and Redis, in a throwaway database, with email going to a local
 # SMTP sink, and check what an operator would check after `docker compose up`:
 #   the home page, the admin login page and /health answer 200; both workers answer ping;
-#   the demo's due reminder is delivered exactly once, through an SMTP server that greylists
+#   a due reminder (for a pledge logged past its deadline) is delivered exactly once, through an SMTP server that greylists
 #   (451 to the first attempt for each address, as many real ones do).
 # With FAULTS=1 it then stops Redis and crashes PostgreSQL under the running stack and checks
 # the site keeps serving, /health reports the outage, nothing due meanwhile is lost, and a
@@ -124,6 +124,16 @@ psql "$server_url/postgres" -qc "create database $smoke_db" >/dev/null
 python manage.py collectstatic --noinput -v0
 python manage.py migrate --noinput -v0
 python manage.py load_demo >/dev/null
+add_due_pledge() {  # title: a published pledge whose deadline passed yesterday
+  python manage.py shell --no-imports -c "
+import datetime as dt
+from commitments.models import Company, Pledge
+Pledge.objects.create(company=Company.objects.get(slug='ibm'), title='$1', slug='$(echo "$1" | tr 'A-Z ' 'a-z-')',
+  success_criteria='Done.', announced_on=dt.date(2020, 1, 1), deadline=dt.date.today() - dt.timedelta(days=2),
+  is_published=True)"
+}
+# The demo's real pledges have nothing left to fall due: log one that has, as the README shows.
+add_due_pledge "Practice pledge with a past deadline"
 followers=${SMOKE_FOLLOWERS:-3000}
 [ "${FAULTS:-0}" = 1 ] && drill setup "$followers"
 
@@ -143,23 +153,16 @@ wait_for 40 "both workers did not answer ping" two_pongs
 ok "two workers answer celery inspect ping"
 wait_for 60 "/health did not answer 200" status_is /health 200
 ok "/health answers 200: $(cat "$run_dir/last-body")"
-wait_for 60 "the demo's due reminder was not delivered" mails_are "Deadline passed: Amazon" 1
+wait_for 60 "the due reminder was not delivered" mails_are "Deadline passed: IBM — Practice pledge" 1
 sleep 12  # two more sweeps, shared by two workers: still exactly one email
-mails_are "Deadline passed: Amazon" 1 || fail "the reminder was delivered $(mails 'Deadline passed: Amazon') times"
+mails_are "Deadline passed: IBM — Practice pledge" 1 || fail "the reminder was delivered $(mails 'Deadline passed: IBM — Practice pledge') times"
 ok "the due reminder reached the SMTP sink exactly once, across later sweeps and two workers"
 greylisted=$(grep -c '^greylisted ' "$run_dir/smtp.log" || true)
 [ "$greylisted" -ge 1 ] || fail "the SMTP server greylisted nothing: the drill did not happen"
 ok "greylisting: $greylisted first attempt(s) answered 451 were retried, each message arrived once"
 
 if [ "${FAULTS:-0}" = 1 ]; then
-  add_due_pledge() {  # title: a published pledge whose deadline passed yesterday
-    python manage.py shell --no-imports -c "
-import datetime as dt
-from commitments.models import Company, Pledge
-Pledge.objects.create(company=Company.objects.get(slug='ibm'), title='$1', slug='$(echo "$1" | tr 'A-Z ' 'a-z-')',
-    success_criteria='Done.', announced_on=dt.date(2020, 1, 1), deadline=dt.date.today() - dt.timedelta(days=2),
-    is_published=True)"
-  }
+
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   wait_for 10 "Redis did not stop" sh -c "! redis-cli -p $redis_port ping >/dev/null 2>&1"
   status_is / 200 || fail "with Redis down the home page answered $(http /)"
