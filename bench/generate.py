@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from bench.progress import Bar
-from commitments import calendar
+from commitments.domain import calendar
 from commitments.models import Company, Pledge, PledgeEvent, Source, Subscriber, Subscription
 from commitments.models.subscribers import address_hash, normalise_address
 

@@ -21,8 +21,8 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from commitments import timeline
 from commitments.models import Company, Pledge
+from commitments.public import listing as timeline
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from commitments import reminders
+from commitments.domain import reminders
 from commitments.models import Pledge
 
 INDEX = "pledge_reminder_due"
 INDEX_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 
 # The periodic job itself (what the Celery task calls), run once in-process.
-SWEEP_FUNCTIONS = ["commitments.reminders.sweep_deadlines"]
+SWEEP_FUNCTIONS = ["commitments.domain.reminders.sweep_deadlines"]
 
 
 def due_rows(now):
-    """The due-rows query as ``commitments.reminders.sweep_pledges`` issues it (less its LIMIT)."""
+    """The due-rows query as ``commitments.domain.reminders.sweep_pledges`` issues it (less its LIMIT)."""
     return Pledge.objects.filter(next_reminder_at__lte=now).order_by("next_reminder_at", "pk")
 
 

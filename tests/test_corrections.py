@@ -9,7 +9,7 @@ import icalendar
 import pytest
 import time_machine
 
-from commitments import reminders, workflow
+from commitments.domain import reminders, workflow
 from commitments.models import Pledge, PledgeEvent
 from tests.factories import PledgeFactory, SourceFactory
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from commitments import reminders
+from commitments.domain import reminders
 from commitments.models import Company, Pledge, PledgeEvent, Source
 
 MORATORIUM = "amazon-rekognition-police-moratorium"

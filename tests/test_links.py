@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse, set_script_prefix
 
-from commitments import links
 from commitments.alerts import tokens
+from commitments.public import links
 
 
 @pytest.mark.parametrize(

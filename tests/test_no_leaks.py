@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from commitments.sitemaps import SITEMAPS
+from commitments.public.sitemaps import SITEMAPS
 from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
 
 SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan")

@@ -10,7 +10,7 @@ import icalendar
 import pytest
 import time_machine
 
-from commitments import workflow
+from commitments.domain import workflow
 from tests.factories import CompanyFactory, PledgeFactory, SourceFactory
 
 

@@ -12,7 +12,7 @@ import time_machine
 from django.core.cache import cache
 from django.test import override_settings
 
-from commitments import workflow
+from commitments.domain import workflow
 from commitments.models import Page
 from tests.factories import CompanyFactory, PledgeFactory, SourceFactory
 

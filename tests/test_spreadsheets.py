@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commitments.spreadsheets import FORMULA_STARTS, inert_cell
+from commitments.domain.spreadsheets import FORMULA_STARTS, inert_cell
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from commitments import workflow
+from commitments.domain import workflow
 from commitments.models import Pledge, PledgeEvent
 from tests.factories import SourceFactory, UserFactory
 

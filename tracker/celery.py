@@ -7,7 +7,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each room of the app keeps its own tasks module.
+app.autodiscover_tasks(["commitments.domain", "commitments.mail", "commitments.alerts"])
 
 
 @app.on_after_finalize.connect

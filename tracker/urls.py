@@ -8,5 +8,5 @@ admin.site.index_title = "Pledges, sources and verdicts"
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("commitments.urls")),
+    path("", include("commitments.public.urls")),
 ]

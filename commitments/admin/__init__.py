@@ -1,4 +1,7 @@
-"""The staff UI. One module per area; importing them registers the ModelAdmins."""
+"""The staff UI. One module per area; importing them registers the ModelAdmins.
+
+The subscriber side's admin lives with the rest of alerts (``commitments.alerts.admin``).
+"""
 
 from commitments.admin import (  # noqa: F401
     companies,
@@ -7,5 +10,5 @@ from commitments.admin import (  # noqa: F401
     pledges,
     queue,
     sources,
-    subscribers,
 )
+from commitments.alerts import admin as alerts_admin  # noqa: F401

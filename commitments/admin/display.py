@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from commitments import calendar
+from commitments.domain import calendar
 
 SOON_DAYS = 30
 

@@ -1,6 +1,6 @@
 """Forms for the two workflow pages: record a verdict, move a deadline.
 
-They collect and check the input; ``commitments.workflow`` makes the change. A
+They collect and check the input; ``commitments.domain.workflow`` makes the change. A
 new source typed into the form is built here and saved by the view inside the
 same transaction as the workflow call, so a refused verdict leaves no orphan source.
 """
@@ -8,9 +8,9 @@ same transaction as the workflow call, so a refused verdict leaves no orphan sou
 from django import forms
 from django.core.exceptions import ValidationError
 
-from commitments import calendar
+from commitments.domain import calendar
+from commitments.domain.validators import validate_plain_text, validate_web_url
 from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent, Source
-from commitments.validators import validate_plain_text, validate_web_url
 
 RATIONALE_MAX = PledgeEvent._meta.get_field("rationale").max_length
 NEW_SOURCE_FIELDS = (

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from commitments import delivery
 from commitments.admin.mixins import ReadOnlyAdminMixin
+from commitments.mail import delivery
 from commitments.models import Notification
 
 

@@ -1,7 +1,7 @@
 """The pledge admin: where staff log pledges, and the doors to the workflow pages.
 
 Status and deadline are read-only here: they change only through the
-record-verdict and move-deadline pages, which call ``commitments.workflow``
+record-verdict and move-deadline pages, which call ``commitments.domain.workflow``
 (a deadline may be set when a pledge is first added). Every save, bulk actions
 included, goes through ``Pledge.save()`` one object at a time, so
 django-simple-history records who changed what.
@@ -27,7 +27,7 @@ from commitments.admin.resources import PledgeExportResource, PledgeImportResour
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
 from commitments.models import Pledge, PledgeEvent, Source
 
-# Fields only commitments.workflow may change once a pledge exists.
+# Fields only commitments.domain.workflow may change once a pledge exists.
 WORKFLOW_FIELDS = ("status", "deadline", "version")
 
 

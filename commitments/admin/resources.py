@@ -4,15 +4,15 @@ Import only ever creates pledges: staff migrating from a spreadsheet must not
 overwrite work done in the tracker. Every row goes through ``full_clean()``, so
 the model's rules hold, and through duplicate checks against the database and
 the rest of the file. Status and the workflow fields are exported but never
-imported: a verdict is recorded through ``commitments.workflow`` only.
+imported: a verdict is recorded through ``commitments.domain.workflow`` only.
 """
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from commitments.domain.spreadsheets import inert_cell
 from commitments.models import Company, Pledge
-from commitments.spreadsheets import inert_cell
 
 
 class CompanyByNameWidget(widgets.ForeignKeyWidget):

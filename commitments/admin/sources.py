@@ -16,7 +16,7 @@ class SourceAdmin(HistoryAdmin):
 
 @admin.register(PledgeEvent)
 class PledgeEventAdmin(admin.ModelAdmin):
-    """Events are written by commitments.workflow and the sweep, never edited by hand.
+    """Events are written by commitments.domain.workflow and the sweep, never edited by hand.
 
     Deleting stays possible for superusers, or a pledge (which cascades) could never go.
     """

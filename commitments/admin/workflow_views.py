@@ -20,9 +20,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from commitments import workflow
 from commitments.admin.display import deadline_badge
 from commitments.admin.forms import MoveDeadlineForm, RecordVerdictForm
+from commitments.domain import workflow
 
 # Keys of the workflow's and Source.full_clean()'s errors → the form field that shows them.
 SOURCE_FIELDS = {

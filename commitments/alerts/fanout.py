@@ -12,7 +12,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from commitments import calendar, delivery
+from commitments.domain import calendar
+from commitments.mail import delivery
 from commitments.models import Notification, Pledge, PledgeEvent, Subscriber, Subscription
 
 TOPIC_FOR_EVENT = {

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from commitments import delivery
+from commitments.mail import delivery
 from commitments.models import Notification, Subscriber, Subscription, Suppression
 
 

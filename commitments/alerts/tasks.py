@@ -1,6 +1,18 @@
+"""Subscriber alerts as Celery tasks, and the after-commit hook that starts a fan-out.
+
+Whoever records an event that followers may want (a verdict, a moved or passed
+deadline: ``commitments.domain.workflow`` and the sweep) calls ``fan_out_after_commit``
+right after writing it. Nothing is queued if the transaction rolls back.
+"""
+
+import logging
+
 from celery import shared_task
+from django.db import transaction
 
 from commitments.alerts import fanout, subscriptions
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="commitments.fan_out_event")
@@ -14,3 +26,21 @@ def fan_out_alerts():
     queued = fanout.fan_out_pending() + fanout.fan_out_upcoming()
     subscriptions.purge_unconfirmed()
     return queued
+
+
+def fan_out_after_commit(event):
+    """Queue the fan-out of ``event``'s alerts once the transaction that wrote it commits."""
+    event_id = event.pk
+
+    def queue_fan_out():
+        # A broker outage must not fail the staff member's verdict (nor, with Django's
+        # robust hooks and a partial, crash while logging it): the periodic
+        # fan_out_alerts task picks the event up once the broker is back.
+        try:
+            fan_out_event.delay(event_id)
+        except Exception:
+            logger.warning(
+                "Could not queue alerts for event %s; the periodic fan-out will", event_id
+            )
+
+    transaction.on_commit(queue_fan_out)

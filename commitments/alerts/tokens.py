@@ -9,8 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core import signing
-
-from commitments import links
+from django.urls import reverse
 
 CONFIRM = "commitments.alerts.confirm"
 UNSUBSCRIBE = "commitments.alerts.unsubscribe"
@@ -49,7 +48,7 @@ def read(purpose, token):
 
 
 def absolute_url(name, purpose, pk):
-    return settings.SITE_URL + links.url(name, token=make(purpose, pk))
+    return settings.SITE_URL + reverse(name, kwargs={"token": make(purpose, pk)})
 
 
 def confirm_url(subscription):

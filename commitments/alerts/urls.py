@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commitments.views import alerts
+from commitments.alerts import views as alerts
 
 urlpatterns = [
     path("", alerts.subscribe, name="alerts-subscribe"),

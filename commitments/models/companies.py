@@ -1,8 +1,8 @@
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from commitments import links
-from commitments.validators import validate_plain_text, validate_web_url
+from commitments.domain.validators import validate_plain_text, validate_web_url
 
 
 class CompanyQuerySet(models.QuerySet):
@@ -38,4 +38,4 @@ class Company(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return links.url("commitments:company", slug=self.slug)
+        return reverse("commitments:company", kwargs={"slug": self.slug})

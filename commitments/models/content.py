@@ -1,6 +1,6 @@
 """The content version: one number that moves with every committed change to public content.
 
-ETags and page-cache keys derive from it (``commitments.caching``). It lives in the
+ETags and page-cache keys derive from it (``commitments.public.caching``). It lives in the
 database, and database triggers move it, so every process sees the same number and no
 write can forget it: a view, the admin, the sweep in a worker, ``manage.py shell``, a
 migration, a bulk ``UPDATE`` or a ``COPY`` all fire the triggers. Because the number

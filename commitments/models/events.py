@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from commitments.calendar import human_date, tracker_zone
+from commitments.domain.calendar import human_date, tracker_zone
+from commitments.domain.validators import validate_plain_text
 from commitments.models.pledges import FINAL_STATUSES, STATUS_LABELS, Status
-from commitments.validators import validate_plain_text
 
 
 class PledgeEventQuerySet(models.QuerySet):
@@ -26,7 +26,7 @@ class PledgeEventQuerySet(models.QuerySet):
 class PledgeEvent(models.Model):
     """One dated step in a pledge's history: what the public timeline is made of.
 
-    Events are written by the workflow functions (``commitments.workflow``) and the
+    Events are written by the workflow functions (``commitments.domain.workflow``) and the
     deadline sweep, never edited afterwards. They record *what happened*; who was
     told about it lives in ``Notification``.
 

@@ -1,7 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
-from commitments.validators import validate_plain_text
+from commitments.domain.validators import validate_plain_text
 
 
 class Page(models.Model):

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from commitments import calendar, links, reminders
-from commitments.validators import validate_plain_text
+from commitments.domain import calendar, schedule
+from commitments.domain.validators import validate_plain_text
 
 
 class Status(models.TextChoices):
@@ -167,12 +168,12 @@ class Pledge(models.Model):
             self.currency = self.currency.upper()
         if not self.slug:
             self.slug = self._unique_slug()
-        self.next_reminder_at = reminders.next_check_at(self)
+        self.next_reminder_at = schedule.next_check_at(self)
         super().save(*args, **kwargs)
         self._sync_announced_event()
 
     def get_absolute_url(self):
-        return links.url("commitments:pledge", slug=self.slug)
+        return reverse("commitments:pledge", kwargs={"slug": self.slug})
 
     def clean(self):
         errors = {}

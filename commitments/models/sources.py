@@ -1,7 +1,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from commitments.validators import validate_plain_text, validate_web_url
+from commitments.domain.validators import validate_plain_text, validate_web_url
 
 
 class Source(models.Model):

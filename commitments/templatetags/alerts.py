@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from commitments.alerts.forms import SubscribeForm
-from commitments.caching import memoise
+from commitments.public.caching import memoise
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def alert_form(pledge=None, company=None):
     made it a third of the timeline's render time). It carries NO CSRF token: the pages
     it sits on are cached and served to everyone, and a token in them would hand one
     visitor's CSRF secret (perhaps a logged-in staff member's) to the next. The sign-up
-    endpoint is CSRF-exempt instead; see ``commitments.views.alerts.subscribe``.
+    endpoint is CSRF-exempt instead; see ``commitments.alerts.views.subscribe``.
     """
     pledge, company = pledge or None, company or None
 

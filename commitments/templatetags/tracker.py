@@ -3,9 +3,10 @@ from html import escape as _escape
 from django import template
 from django.utils.safestring import mark_safe
 
-from commitments import calendar, links, markdown
+from commitments.domain import calendar, markdown
 from commitments.models import PledgeEvent
 from commitments.models.pledges import STATUS_LABELS
+from commitments.public import links
 
 register = template.Library()
 
@@ -56,7 +57,7 @@ def timeline_events(years_of_events):
 
     The same markup a template loop would give, at a fraction of the cost (a template
     resolves a dozen variables per row through several layers of lookups). Events are
-    rows of ``commitments.views.timeline.TIMELINE_COLUMNS``.
+    rows of ``commitments.public.views.timeline.TIMELINE_COLUMNS``.
     """
     out = []
     append = out.append

@@ -111,7 +111,7 @@ def test_bulk_assign_owner_asks_for_the_owner_then_records_it(editor_client, edi
 
 
 def test_a_history_revert_cannot_undo_a_verdict(superuser_client, superuser, pledge):
-    from commitments import workflow
+    from commitments.domain import workflow
 
     first_version = pledge.history.earliest()
     workflow.record_verdict(pledge, status="stalled", rationale="Quiet.", actor=superuser)

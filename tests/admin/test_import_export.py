@@ -252,7 +252,7 @@ def test_importing_past_deadlines_alerts_no_reader_and_the_preview_says_so(
 ):
     from django.core import mail
 
-    from commitments import reminders
+    from commitments.domain import reminders
     from commitments.models import Subscriber, Subscription
 
     reader = Subscriber.objects.create(email="reader@example.org")
@@ -269,7 +269,7 @@ def test_importing_past_deadlines_alerts_no_reader_and_the_preview_says_so(
     assert PledgeEvent.objects.filter(kind="deadline_passed").count() == 1
     assert [m for m in mail.outbox if "reader@example.org" in m.to] == []
     # The reader does follow it: a verdict recorded now reaches them.
-    from commitments import workflow
+    from commitments.domain import workflow
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.record_verdict(

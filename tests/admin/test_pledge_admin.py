@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from commitments import workflow
+from commitments.domain import workflow
 from commitments.models import Pledge
 from tests.factories import PledgeFactory, SourceFactory, UserFactory
 

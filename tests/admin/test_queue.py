@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from commitments import workflow
+from commitments.domain import workflow
 from commitments.models import Pledge
 from tests.factories import PledgeFactory, SourceFactory, UserFactory
 

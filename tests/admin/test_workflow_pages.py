@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from commitments import workflow
+from commitments.domain import workflow
 from commitments.models import Pledge, PledgeEvent, Source
 from tests.factories import SourceFactory
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
 
-from commitments.alerts.emails import _alert, _wanted
+from commitments.mail.alert_messages import _alert, _wanted
 from commitments.models import Subscriber, Subscription
 from commitments.models.subscribers import address_hash
 from tracker.celery import app as celery_app

@@ -6,8 +6,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments import delivery, workflow
 from commitments.alerts import fanout
+from commitments.domain import workflow
+from commitments.mail import delivery
 from commitments.models import Notification, Subscriber
 from tests.alerts.conftest import follow_many
 

@@ -8,10 +8,11 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from commitments import delivery, workflow
 from commitments.alerts import fanout
-from commitments.emails import build_message
-from commitments.mailmerge import FlattenedMessage, MergedEmail, Template, placeholders
+from commitments.domain import workflow
+from commitments.mail import delivery
+from commitments.mail.builders import build_message
+from commitments.mail.mailmerge import FlattenedMessage, MergedEmail, Template, placeholders
 from commitments.models import Notification
 from tests.alerts.conftest import follow
 
@@ -35,7 +36,7 @@ def djangos_own(message):
 
 
 def merged_email(subject, body, html, to, url):
-    """A reader's copy through a template, as ``commitments.alerts.emails`` builds one."""
+    """A reader's copy through a template, as ``commitments.mail.alert_messages`` builds one."""
     stand_ins = placeholders(["unsubscribe_url"])
     stand_in = stand_ins["unsubscribe_url"]
     body, html = f"{body}\nLeave: {stand_in}\n", f"<p>{html}</p><a href='{stand_in}'>Leave</a>"

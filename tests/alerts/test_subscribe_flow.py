@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from commitments import workflow
+from commitments.domain import workflow
 from commitments.models import Notification, Subscriber, Subscription, Suppression
 from commitments.models.subscribers import address_hash
 from tests.alerts.conftest import follow, link_in, sent_to

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from commitments import workflow
+from commitments.domain import workflow
 from commitments.models import Subscriber, Subscription
 from tests.alerts.conftest import _fresh_caches, eager_celery, smtp_sink  # noqa: F401
 from tests.factories import PledgeFactory, UserFactory

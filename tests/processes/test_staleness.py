@@ -84,7 +84,7 @@ def test_a_verdict_recorded_in_the_shell_shows_on_the_next_request(servers):
     cached_etag(second, PLEDGE)
     shell(
         env,
-        "from commitments import workflow; from commitments.models import Pledge; "
+        "from commitments.domain import workflow; from commitments.models import Pledge; "
         "p = Pledge.objects.get(slug='amazon-rekognition-police-moratorium'); "
         "workflow.record_verdict(p, status='in_progress', rationale='Checked from a shell.', "
         "actor=None)",

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
-from commitments import reminders
-from commitments.tasks import send_notifications
+from commitments.domain import reminders
+from commitments.mail.tasks import send_notifications
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -68,7 +68,7 @@ def finish():
     SMTP server accepted) are sent again once the sending timeout is over."""
     from django.utils import timezone
 
-    from commitments import delivery
+    from commitments.mail import delivery
 
     return delivery.recover(timezone.now() + delivery.sending_timeout())
 

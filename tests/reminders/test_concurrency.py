@@ -8,9 +8,9 @@ import time_machine
 from django.core import mail
 from django.db import connection, connections, transaction
 
-from commitments import reminders
+from commitments.domain import reminders
+from commitments.mail.tasks import send_notifications
 from commitments.models import Notification, PledgeEvent
-from commitments.tasks import send_notifications
 from tests.factories import PledgeFactory
 from tests.reminders.conftest import la
 

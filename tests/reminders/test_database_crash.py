@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from commitments import delivery
+from commitments.mail import delivery
 from tests.conftest import require_or_skip
 from tests.reminders.private_postgres import private_cluster, server_binaries
 from tests.reminders.smtp import Sink, smtp_sink

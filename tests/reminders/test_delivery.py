@@ -10,9 +10,10 @@ from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments import delivery, workflow
+from commitments.domain import workflow
+from commitments.mail import delivery
+from commitments.mail.tasks import send_notifications
 from commitments.models import Notification, Pledge
-from commitments.tasks import send_notifications
 from tests.factories import SourceFactory
 from tests.reminders.conftest import (
     DISCONNECTED,
@@ -36,7 +37,7 @@ def due_pledge(pledge, staff_emails):
 
 def sweep(moment, capture):
     """One sweep at ``moment``, its transaction committed: returns the batches queued."""
-    from commitments import reminders
+    from commitments.domain import reminders
 
     with time_machine.travel(moment, tick=False), capture(execute=True):
         reminders.sweep_deadlines()
@@ -316,7 +317,7 @@ class TestQueueing:
     def test_a_rollback_after_scheduling_enqueues_nothing(
         self, due_pledge, queued, django_capture_on_commit_callbacks
     ):
-        from commitments import reminders
+        from commitments.domain import reminders
 
         class Abort(Exception):
             pass

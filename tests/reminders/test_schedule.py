@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 
-from commitments import reminders, workflow
+from commitments.domain import reminders, schedule, workflow
 from commitments.models import Notification, Pledge, PledgeEvent
 from tests.factories import PledgeFactory, SourceFactory, UserFactory
 from tests.reminders.conftest import la, sweep_at
@@ -252,7 +252,7 @@ class TestRecipients:
     def test_nobody_to_remind_still_records_the_event_and_warns(self, company, settings, caplog):
         settings.TRACKER_STAFF_EMAILS = []
         pledge = make_pledge(company, la(2021, 4, 1, 12, 0))
-        with caplog.at_level(logging.WARNING, logger="commitments.reminders"):
+        with caplog.at_level(logging.WARNING, logger="commitments.domain.reminders"):
             report = sweep_at(la(2021, 6, 11, 0, 0))
         assert report.unaddressed == 1
         assert "Nobody to remind about pledge" in caplog.text
@@ -295,7 +295,7 @@ class TestSweep:
     def test_an_edit_between_reading_and_claiming_wins_and_the_next_sweep_decides(
         self, spring_pledge, monkeypatch
     ):
-        real_plan = reminders.plan
+        real_plan = schedule.plan
 
         def plan_while_staff_edit(*args):
             decided = real_plan(*args)
@@ -304,11 +304,11 @@ class TestSweep:
 
         with time_machine.travel(la(2021, 6, 11, 0, 0), tick=False):
             spring_pledge.save()  # looked at after its deadline: due from when it passed
-        monkeypatch.setattr(reminders, "plan", plan_while_staff_edit)
+        monkeypatch.setattr(schedule, "plan", plan_while_staff_edit)
         with time_machine.travel(la(2021, 6, 11, 0, 1), tick=True):
             report = reminders.sweep_deadlines()
         assert (report.checked, report.reminders, sent(spring_pledge)) == (1, [], [])
-        monkeypatch.setattr(reminders, "plan", real_plan)
+        monkeypatch.setattr(schedule, "plan", real_plan)
         sweep_at(la(2021, 6, 11, 0, 3))
         assert sent(spring_pledge) == [("passed", "2021-06-10")]
 

@@ -4,9 +4,9 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.urls import reverse
 
-from commitments import delivery
+from commitments.mail import delivery
+from commitments.mail.tasks import send_notifications
 from commitments.models import Notification
-from commitments.tasks import send_notifications
 from tests.reminders.conftest import la
 from tests.reminders.smtp import Greylisting, Sink, hanging_smtp_server, smtp_sink
 

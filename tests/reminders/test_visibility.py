@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Heartbeat, Notification
-from commitments.views import health
+from commitments.public.views import health
 from tests.reminders.conftest import la
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitments import markdown
+from commitments.domain import markdown
 from tests.security.corpus import PAYLOADS
 from tests.security.html_checks import assert_inert
 

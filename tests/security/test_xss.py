@@ -21,9 +21,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments import calendar
-from commitments.alerts.emails import _alert, _wanted
-from commitments.emails import build_message
+from commitments.domain import calendar
+from commitments.mail.alert_messages import _alert, _wanted
+from commitments.mail.builders import build_message
 from commitments.models import (
     Company,
     Notification,

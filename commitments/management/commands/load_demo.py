@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from commitments import demo, workflow
+from commitments.domain import demo, workflow
 from commitments.models import Company, Pledge, PledgeEvent, Source
 
 STORY_FIELDS = ("slug", "company", "sources", "deadline_move", "note")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from commitments import reminders
+from commitments.domain import reminders
 
 
 class Command(BaseCommand):

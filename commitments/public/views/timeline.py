@@ -3,9 +3,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from commitments import timeline
-from commitments.caching import memoise, public_page
 from commitments.models import FINAL_STATUSES, Company, Pledge, PledgeEvent
+from commitments.public import listing as timeline
+from commitments.public.caching import memoise, public_page
 
 BLOCK_SIZE = 8
 # What an event row shows (``timeline_events``), read as plain tuples: building three model

@@ -11,9 +11,10 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from commitments import opendata, timeline
-from commitments.caching import public_page
 from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.public import listing as timeline
+from commitments.public import records as opendata
+from commitments.public.caching import public_page
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

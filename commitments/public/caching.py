@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 
-from commitments import calendar
+from commitments.domain import calendar
 from commitments.models import ContentVersion
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers that take ids, call the domain functions, and log.
+"""The send task: a thin wrapper that takes ids, calls ``delivery.send_batch``, and logs.
 
 No task carries state the database does not also hold, and none is scheduled with an
 ETA: retries are rows whose ``retry_after`` has passed, picked up by the next sweep. The
@@ -11,21 +11,12 @@ import uuid
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from commitments import delivery, reminders
+from commitments.mail import delivery
 
 logger = logging.getLogger(__name__)
 
 # First wait before a send task that found the database unreachable runs again (doubling, ≤ 60 s).
 DATABASE_RETRY_SECONDS = 2
-
-
-# Overlapping sweeps are harmless (each pledge is claimed), so a slow one is merely stopped.
-@shared_task(
-    name="commitments.sweep_deadlines", ignore_result=True, soft_time_limit=300, time_limit=360
-)
-def sweep_deadlines():
-    report = reminders.sweep_deadlines()
-    return report.as_dict()
 
 
 # The soft limit interrupts a batch stuck on a slow SMTP server (the unsent rows go back to

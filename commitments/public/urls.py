@@ -1,10 +1,11 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from commitments import api, feeds
-from commitments.caching import public_page
-from commitments.sitemaps import SITEMAPS
-from commitments.views import companies, health, opendata, pages, pledges, timeline
+from commitments.public import api, feeds
+from commitments.public.caching import public_page
+from commitments.public.sitemaps import SITEMAPS
+from commitments.public.views import companies, health, pages, pledges, timeline
+from commitments.public.views import downloads as opendata
 
 app_name = "commitments"
 

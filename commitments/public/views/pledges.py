@@ -2,9 +2,10 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from commitments import charts, timeline
-from commitments.caching import public_page
 from commitments.models import Pledge, PledgeEvent, Source
+from commitments.public import charts
+from commitments.public import listing as timeline
+from commitments.public.caching import public_page
 
 
 @require_safe

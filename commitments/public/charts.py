@@ -8,7 +8,7 @@ colour only repeats what the words already say. Coordinates are percentages of a
 import datetime as dt
 from dataclasses import dataclass
 
-from commitments import calendar
+from commitments.domain import calendar
 from commitments.models import Status
 
 MAX_CHART_ROWS = 40

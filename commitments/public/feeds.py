@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from commitments import calendar
+from commitments.domain import calendar, site
 from commitments.models import Company, Pledge, PledgeEvent
 
 FEED_SIZE = 50
@@ -55,7 +55,7 @@ class EventFeed(Feed):
         return absolute(item.pledge.get_absolute_url()) + f"#event-{item.pk}"
 
     def item_guid(self, item):
-        return f"tag:{settings.SITE_URL.split('://', 1)[-1]},2020:event/{item.pk}"
+        return f"tag:{site.address()},2020:event/{item.pk}"
 
     item_guid_is_permalink = False
 

@@ -12,11 +12,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from commitments import calendar, mailmerge
 from commitments.alerts import tokens
 from commitments.alerts.fanout import TOPIC_FOR_EVENT
-from commitments.emails import Obsolete, Undeliverable, builder, message_id, preparer
-from commitments.models import Notification, Pledge, Subscription, Suppression
+from commitments.domain import calendar
+from commitments.mail import mailmerge
+from commitments.mail.messages import Obsolete, Undeliverable, message_id
+from commitments.models import Pledge, Subscription, Suppression
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -108,7 +109,6 @@ def _wanted(pledge_id, company_id, topic):
     return Subscription.objects.deliverable().covering(pledge).wanting(topic)
 
 
-@preparer(Notification.Kind.ALERT)
 def check_still_wanted(notifications):
     """Who in this batch still wants their alert: one query per batch, not one per message.
 
@@ -130,7 +130,6 @@ def check_still_wanted(notifications):
             row.still_wanted = row.subscriber_id in wanted
 
 
-@builder(Notification.Kind.ALERT)
 def build_alert(notification):
     subscriber, pledge = notification.subscriber, notification.pledge
     if subscriber is None:
@@ -152,7 +151,6 @@ def build_alert(notification):
     return _alert(pledge, notification.event, topic, version).personalised(notification, links)
 
 
-@builder(Notification.Kind.CONFIRM)
 def build_confirmation(notification):
     subscription_pk = int(notification.occurrence.split(":")[1])
     subscription = (

@@ -10,11 +10,7 @@ import datetime as dt
 from django.conf import settings
 from icalendar import Calendar, Event
 
-from commitments import calendar
-
-
-def _host():
-    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
+from commitments.domain import calendar, site
 
 
 def build_calendar(pledges, *, name, description=""):
@@ -31,7 +27,7 @@ def build_calendar(pledges, *, name, description=""):
     for pledge in pledges:
         url = settings.SITE_URL + pledge.get_absolute_url()
         event = Event()
-        event.add("uid", f"pledge-{pledge.pk}-deadline@{_host()}")
+        event.add("uid", f"pledge-{pledge.pk}-deadline@{site.hostname()}")
         event.add("dtstamp", pledge.updated_at or calendar.start_of_day(calendar.today()))
         event.add("dtstart", pledge.deadline)
         event.add("dtend", pledge.deadline + dt.timedelta(days=1))

@@ -8,7 +8,7 @@ Sending a batch (``send_batch``):
    already sent, are not touched, so a task delivered twice sends nothing the second time.
    (A task run again after losing the database also takes back the rows it still holds
    under its own token: see ``tasks.send_notifications``.)
-2. Build each message (``commitments.emails``). A reminder no longer true (verdict
+2. Build each message (``commitments.mail.messages``). A reminder no longer true (verdict
    recorded, deadline moved) is marked skipped; a message that cannot be built is failed.
 3. Send over ONE SMTP connection. Rows the server accepted are marked sent every
    MARK_SENT_EVERY messages and when the batch ends, however it ends. Each group of
@@ -65,7 +65,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from commitments import emails
+from commitments.mail import builders, messages
 from commitments.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,9 @@ def publish(ids):
 
 
 def _publish(batch):
-    from commitments.tasks import send_notifications
+    # Imported here, not above: the task module calls this one (send_batch), and queueing is
+    # the one step of delivery that needs the task.
+    from commitments.mail.tasks import send_notifications
 
     try:
         send_notifications.delay(batch)
@@ -295,16 +297,16 @@ def send_batch(ids, now=None, claim_token=None):
     batch = Batch(ids, now, claim_token)
     ready = []
     try:
-        emails.prepare(batch.rows)
+        builders.prepare(batch.rows)
     except Exception:
         # The builders make the same checks one row at a time.
         logger.exception("Preparing notifications %s failed", [row.pk for row in batch.rows])
     for row in batch.rows:
         try:
-            ready.append((row, emails.build_message(row)))
-        except emails.Obsolete as exc:
+            ready.append((row, builders.build_message(row)))
+        except messages.Obsolete as exc:
             batch.skipped(row, str(exc))
-        except emails.Undeliverable as exc:
+        except messages.Undeliverable as exc:
             batch.failed(row, str(exc))
         except Exception as exc:
             logger.exception("Could not build notification %s", row.pk)

@@ -2,7 +2,8 @@
 
 Each function checks the actor's permission, checks the pledge has not changed
 since the actor loaded it, updates the pledge and writes its ``PledgeEvent`` in
-one transaction. Nothing else changes a pledge's status or deadline.
+one transaction. Nothing else changes a pledge's status or deadline. Once that
+transaction commits, the event's subscriber alerts are fanned out (``fan_out_after_commit``).
 
 A change may be backdated (``effective_on``). If the corrected history makes an
 event the sweep wrote untrue — "deadline passed" for a deadline that had in fact
@@ -15,8 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from commitments import calendar
-from commitments.calendar import human_date
+from commitments.alerts.tasks import fan_out_after_commit
+from commitments.domain import calendar
+from commitments.domain.calendar import human_date
 from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent
 
 
@@ -92,6 +94,7 @@ def record_verdict(
     )
     event.sources.set(sources)
     _withdraw_contradicted(current, event)
+    fan_out_after_commit(event)
     current.status = status
     current.version += 1  # safe: the row is locked
     current._change_reason = f"Verdict: {current.get_status_display()}"
@@ -136,6 +139,7 @@ def move_deadline(
     if source is not None:
         event.sources.add(source)
     _withdraw_contradicted(current, event)
+    fan_out_after_commit(event)
     current.deadline = new_deadline
     current.version += 1  # safe: the row is locked
     current._change_reason = "Deadline moved"

@@ -8,10 +8,13 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from commitments import calendar, ics, opendata, timeline
-from commitments.caching import public_page
+from commitments.domain import calendar
+from commitments.domain.spreadsheets import inert_cell
 from commitments.models import Company, Pledge
-from commitments.spreadsheets import inert_cell
+from commitments.public import ics
+from commitments.public import listing as timeline
+from commitments.public import records as opendata
+from commitments.public.caching import public_page
 
 # The site-wide calendar skips long-past deadlines: subscribers want what is coming.
 CALENDAR_PAST_DAYS = 365

@@ -2,9 +2,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
-from commitments import opendata
-from commitments.caching import public_page
 from commitments.models import Page, PledgeEvent, Status
+from commitments.public import records as opendata
+from commitments.public.caching import public_page
 
 STATUS_MEANINGS = {
     Status.NOT_YET_RATED: "Logged, but no reviewer has ruled on it yet.",

@@ -1,14 +1,12 @@
-"""Deadline reminders to staff: when they fall due, and the sweep that sends them.
+"""The deadline sweep: writes "deadline passed" and the staff reminders that fall due.
 
-Each published, unrated pledge with a deadline carries ``next_reminder_at``: the
-next moment something may be due (an "upcoming" warning, the deadline passing,
-or the next "overdue" nudge). The sweep reads only rows whose moment has come,
-through a partial index, so its cost follows the due rows, not the table.
-
-What has been sent is never kept on the pledge: the sweep reads it from the
-``Notification`` rows of the current deadline. So ``next_check_at`` (run on every
-save) may point at a moment already handled — the sweep looks, finds nothing new,
-and moves the pledge on — and can never cause a duplicate or reset the cadence.
+When each reminder falls due is decided by the pure rules in ``schedule``; this module
+acts on them. The sweep reads only pledges whose ``next_reminder_at`` has come, through a
+partial index, so its cost follows the due rows, not the table. What has been sent is
+never kept on the pledge: the sweep reads it from the ``Notification`` rows of the
+current deadline. So ``next_check_at`` (run on every save) may point at a moment already
+handled — the sweep looks, finds nothing new, and moves the pledge on — and can never
+cause a duplicate or reset the cadence.
 
 Sweeping one pledge, in one transaction:
 1. Read the pledge and the reminders already written for its current deadline.
@@ -19,20 +17,22 @@ Sweeping one pledge, in one transaction:
    there first, so stop.
 4. Write the "deadline passed" event (once: a constraint backs this up), one
    Notification per recipient (the unique constraint keeps them single), and
-   queue their delivery after commit.
+   queue their delivery, and the event's subscriber alerts, after commit.
 """
 
 import dataclasses
 import datetime as dt
 import logging
-import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from commitments import calendar
+from commitments.alerts.tasks import fan_out_after_commit
+from commitments.domain import schedule
+from commitments.mail import delivery
+from commitments.models import Heartbeat, Notification, Pledge, PledgeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -40,115 +40,6 @@ REVIEWERS_GROUP = "Reviewers"
 # A pledge whose sweep raised is looked at again after this, so it cannot crash-loop the sweep.
 POISON_BACKOFF = dt.timedelta(hours=1)
 SWEEP_BATCH = 500
-
-
-def upcoming_marks(deadline):
-    """The moments the "deadline coming up" warnings fall due: local midnight N days ahead."""
-    return {
-        days: calendar.start_of_day(deadline - dt.timedelta(days=days))
-        for days in sorted(settings.TRACKER_UPCOMING_REMINDER_DAYS, reverse=True)
-    }
-
-
-def needs_reminders(pledge):
-    return pledge.is_published and pledge.deadline is not None and not pledge.is_final
-
-
-def next_check_at(pledge, now=None):
-    """The next moment the sweep should look at ``pledge``, or None if never.
-
-    Before the deadline this is the most recent "upcoming" mark already reached (the
-    sweep checks whether it was sent: a save between a mark and the sweep must not
-    lose that warning), else the next mark, else the moment the deadline passes.
-    After the deadline it is the moment it passed, in the past: the sweep works out
-    from the notifications already written whether an "overdue" nudge is due.
-    """
-    if not needs_reminders(pledge):
-        return None
-    now = now or timezone.now()
-    passes_at = calendar.deadline_passes_at(pledge.deadline)
-    if now >= passes_at:
-        return passes_at
-    marks = upcoming_marks(pledge.deadline).values()
-    reached = [m for m in marks if m <= now]
-    future = [m for m in marks if m > now]
-    if reached:
-        return max(reached)
-    return min(future) if future else passes_at
-
-
-def overdue_due_after(moment):
-    """An overdue nudge falls due N local calendar days after the last one, at midnight."""
-    day = timezone.localdate(moment, timezone=calendar.tracker_zone())
-    return calendar.start_of_day(day + dt.timedelta(days=settings.TRACKER_OVERDUE_REMINDER_DAYS))
-
-
-# --- Occurrence keys: which instance of a reminder a Notification row is ------------------
-
-_UPCOMING_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d+)d$")
-
-
-def upcoming_key(deadline, days):
-    return f"{deadline.isoformat()}/{days}d"
-
-
-def passed_key(deadline):
-    return deadline.isoformat()
-
-
-def overdue_key(deadline, local_day):
-    return f"{deadline.isoformat()}@{local_day.isoformat()}"
-
-
-def deadline_of(occurrence):
-    """The deadline a staff reminder's occurrence key is about."""
-    return dt.date.fromisoformat(occurrence[:10])
-
-
-def upcoming_days_of(occurrence):
-    match = _UPCOMING_KEY.match(occurrence)
-    return int(match[2]) if match else None
-
-
-@dataclasses.dataclass(frozen=True)
-class Due:
-    kind: str
-    occurrence: str
-
-
-def plan(deadline, now, written):
-    """What to send for ``deadline`` at ``now``, and when to look next.
-
-    ``written`` holds (kind, occurrence, created_at) of the staff reminders already
-    written for this deadline. Returns (Due or None, next moment).
-    """
-    from commitments.models import Notification
-
-    Kind = Notification.Kind
-    passes_at = calendar.deadline_passes_at(deadline)
-    if now < passes_at:
-        marks = upcoming_marks(deadline)
-        reached = [days for days, moment in marks.items() if moment <= now]
-        future = [moment for moment in marks.values() if moment > now]
-        next_at = min(future) if future else passes_at
-        if not reached:
-            return None, next_at
-        # Catch-up: of several marks reached at once, only the most imminent is worth sending.
-        days = min(reached)
-        sent_days = {upcoming_days_of(occ) for kind, occ, _ in written if kind == Kind.UPCOMING}
-        if any(sent is not None and sent <= days for sent in sent_days):
-            return None, next_at
-        return Due(Kind.UPCOMING, upcoming_key(deadline, days)), next_at
-
-    nudges = [at for kind, _, at in written if kind in (Kind.PASSED, Kind.OVERDUE)]
-    if not nudges:
-        return Due(Kind.PASSED, passed_key(deadline)), overdue_due_after(now)
-    due_at = overdue_due_after(max(nudges))
-    if due_at > now:
-        return None, due_at
-    # However long the sweep was away, one nudge now, and the cadence restarts from today.
-    today = timezone.localdate(now, timezone=calendar.tracker_zone())
-    return Due(Kind.OVERDUE, overdue_key(deadline, today)), overdue_due_after(now)
 
 
 def recipients(pledge):
@@ -205,9 +96,6 @@ class SweepReport:
 
 def sweep_deadlines(now=None):
     """The periodic job: remind about due pledges, re-queue stuck emails, record the run."""
-    from commitments import delivery
-    from commitments.models import Heartbeat
-
     now = now or timezone.now()
     report = sweep_pledges(now)
     report.requeued = delivery.recover(now)
@@ -217,8 +105,6 @@ def sweep_deadlines(now=None):
 
 
 def sweep_pledges(now, report=None):
-    from commitments.models import Pledge
-
     report = report or SweepReport()
     due = list(
         Pledge.objects.filter(next_reminder_at__lte=now)
@@ -241,11 +127,8 @@ def sweep_pledges(now, report=None):
 @transaction.atomic
 def remind(pk, listed_at, now, report):
     """Sweep one pledge (steps in the module docstring). Returns the Due sent, or None."""
-    from commitments import delivery
-    from commitments.models import Notification, Pledge, PledgeEvent
-
     pledge = Pledge.objects.select_related("company", "owner").get(pk=pk)
-    if not needs_reminders(pledge):
+    if not schedule.needs_reminders(pledge):
         Pledge.objects.filter(pk=pk, next_reminder_at=listed_at).update(next_reminder_at=None)
         return None
     deadline = pledge.deadline
@@ -254,7 +137,7 @@ def remind(pk, listed_at, now, report):
         .filter(occurrence__startswith=deadline.isoformat())
         .values_list("kind", "occurrence", "created_at")
     )
-    due, next_at = plan(deadline, now, written)
+    due, next_at = schedule.plan(deadline, now, written)
     # Not a save since we read it (updated_at), nor a claim by another sweep (next_reminder_at):
     # what we decided from is still true when we commit to it.
     claimed = Pledge.objects.filter(
@@ -281,6 +164,7 @@ def remind(pk, listed_at, now, report):
             event = PledgeEvent.objects.create(
                 **passed, occurred_on=deadline + dt.timedelta(days=1)
             )
+            fan_out_after_commit(event)
             report.events += 1
 
     to = recipients(pledge)

@@ -4,9 +4,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from commitments import calendar, charts, timeline
-from commitments.caching import public_page
+from commitments.domain import calendar
 from commitments.models import FINAL_STATUSES, Company, Pledge, Status
+from commitments.public import charts
+from commitments.public import listing as timeline
+from commitments.public.caching import public_page
 
 INDEX_PAGE_SIZE = 100
 

@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from commitments.domain import site as tracker_site
 from commitments.models import Company, Page, Pledge
 
 
@@ -9,10 +9,10 @@ class SiteSitemap(Sitemap):
     """Absolute locations come from SITE_URL, as everywhere else, not from the Host header."""
 
     def get_protocol(self, protocol=None):
-        return settings.SITE_URL.split("://", 1)[0]
+        return tracker_site.scheme()
 
     def get_domain(self, site=None):
-        return settings.SITE_URL.split("://", 1)[-1]
+        return tracker_site.address()
 
 
 class PledgeSitemap(SiteSitemap):

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from commitments.alerts import subscriptions, tokens
-from commitments.alerts.emails import ONE_CLICK
 from commitments.alerts.forms import ManageForm, SubscribeForm, slug_or_blank
+from commitments.mail.alert_messages import ONE_CLICK
 from commitments.models import Company, Pledge, Subscriber, Subscription
 
 

@@ -1,0 +1,73 @@
+"""Staff reminder emails: the deadline is coming up, has passed, is still awaiting a verdict.
+
+Each builder first checks the reminder is still true (``_current_pledge``): a verdict
+recorded or a deadline moved since the row was written makes it ``Obsolete``.
+"""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from commitments.domain import calendar, schedule
+from commitments.mail.messages import Obsolete, absolute, render
+
+
+def verdict_url(pledge):
+    """Straight to the form where a reviewer rules on the pledge (or its admin page)."""
+    try:
+        path = reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk])
+    except NoReverseMatch:
+        path = reverse("admin:commitments_pledge_change", args=[pledge.pk])
+    return absolute(path)
+
+
+def _current_pledge(notification):
+    """The pledge, if the reminder is still true: not rated, same deadline."""
+    pledge = notification.pledge
+    if pledge is None or not pledge.is_published:
+        raise Obsolete("The pledge is gone or no longer published.")
+    if pledge.is_final:
+        raise Obsolete(f"A verdict was recorded ({pledge.get_status_display()}).")
+    deadline = schedule.deadline_of(notification.occurrence)
+    if pledge.deadline != deadline:
+        raise Obsolete(f"The deadline moved from {deadline.isoformat()}.")
+    return pledge
+
+
+def _staff_context(pledge):
+    return {
+        "pledge": pledge,
+        "deadline": pledge.deadline,
+        "pledge_url": absolute(pledge.get_absolute_url()),
+        "admin_url": verdict_url(pledge),
+        "overdue_every": settings.TRACKER_OVERDUE_REMINDER_DAYS,
+    }
+
+
+def upcoming(notification):
+    pledge = _current_pledge(notification)
+    days_left = (pledge.deadline - calendar.today()).days
+    if days_left < 0:
+        raise Obsolete("The deadline has passed; the 'deadline passed' reminder takes over.")
+    when = {0: "today", 1: "tomorrow"}.get(days_left, f"in {days_left} days")
+    return render(
+        notification,
+        "upcoming",
+        f"Deadline {when}: {pledge}",
+        {**_staff_context(pledge), "days_left": days_left, "when": when},
+    )
+
+
+def passed(notification):
+    pledge = _current_pledge(notification)
+    return render(notification, "passed", f"Deadline passed: {pledge}", _staff_context(pledge))
+
+
+def overdue(notification):
+    pledge = _current_pledge(notification)
+    days = (calendar.today() - pledge.deadline).days
+    return render(
+        notification,
+        "overdue",
+        f"Still awaiting a verdict, {days} days after the deadline: {pledge}",
+        {**_staff_context(pledge), "days_overdue": days},
+    )
