@@ -98,12 +98,13 @@ class TestSecondFactor:
     def _superusers_need_a_code(self, settings):
         settings.TRACKER_REQUIRE_2FA = "superusers"
 
-    def test_a_superuser_without_a_code_does_not_get_in(self, client):
+    def test_a_superuser_without_a_device_is_sent_to_set_one_up_first(self, client):
         UserFactory(username="boss", is_superuser=True)
         log_in(client, "boss")
         response = client.get(reverse("admin:index"))
         assert response.status_code == 302
-        assert b"must confirm a one-time code" in client.get(response["Location"]).content
+        assert response["Location"] == reverse("admin:two_factor")
+        assert b"This account needs a second factor" in client.get(response["Location"]).content
 
     def test_a_superuser_with_a_valid_code_gets_in(self, client):
         boss = UserFactory(username="boss", is_superuser=True)

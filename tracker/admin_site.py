@@ -3,8 +3,8 @@
 ``TRACKER_REQUIRE_2FA`` decides who must confirm a one-time code from an
 authenticator app (django-otp TOTP) after their password: ``superusers`` (the
 production default), ``staff`` (everyone), or ``none`` (local development).
-A user who must use a second factor but has not enrolled a device is logged in
-but sees no admin; ``manage.py enroll_totp USERNAME`` gives them one.
+A user who must use a second factor but has not enrolled a device is sent to enrol one
+(``commitments.admin.accounts``) before any other admin page.
 """
 
 from functools import wraps
@@ -12,8 +12,15 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.exceptions import BadRequest, FieldDoesNotExist, ObjectDoesNotExist
+from django.core.exceptions import (
+    BadRequest,
+    FieldDoesNotExist,
+    ObjectDoesNotExist,
+    PermissionDenied,
+)
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
 from django_otp import devices_for_user, user_has_device
 from django_otp.admin import OTPAdminAuthenticationForm
 
@@ -21,6 +28,23 @@ from django_otp.admin import OTPAdminAuthenticationForm
 def second_factor_required(user):
     policy = settings.TRACKER_REQUIRE_2FA
     return policy == "staff" or (policy == "superusers" and user.is_superuser)
+
+
+ROLE_HINT = (
+    "Your account's role does not allow this page. Editors log companies, pledges and "
+    "sources and move deadlines; recording a verdict needs the Reviewer role."
+)
+
+
+def needs_enrolment(user):
+    """Logged-in staff whose second factor is required but who have no device yet."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and second_factor_required(user)
+        and not user_has_device(user, confirmed=True)
+    )
 
 
 class LoginForm(OTPAdminAuthenticationForm):
@@ -93,8 +117,30 @@ class TrackerAdminSite(admin.AdminSite):
                 raise BadRequest(str(exc)) from exc
             except ObjectDoesNotExist as exc:
                 raise Http404(str(exc)) from exc
+            except PermissionDenied as exc:
+                from commitments.admin.permissions import denied
 
-        return super().admin_view(refuse_unusable_input, cacheable)
+                return denied(request, str(exc) or ROLE_HINT)
+
+        checked = super().admin_view(refuse_unusable_input, cacheable)
+
+        @wraps(view)
+        def enrol_first(request, *args, **kwargs):
+            if needs_enrolment(request.user):
+                return redirect("admin:two_factor")
+            return checked(request, *args, **kwargs)
+
+        return enrol_first
+
+    def get_urls(self):
+        from commitments.admin import accounts
+
+        return [
+            path("invite/", self.admin_view(accounts.invite_view), name="invite"),
+            path("welcome/<uidb64>/<token>/", accounts.welcome_view, name="welcome"),
+            path("two-factor/", accounts.two_factor_view, name="two_factor"),
+            *super().get_urls(),
+        ]
 
     def has_permission(self, request):
         if not super().has_permission(request):

@@ -95,11 +95,17 @@ def move_deadline_view(model_admin, request, object_id):
     )
 
 
+NEEDED_ROLE = {
+    "commitments.record_verdict": "Recording a verdict needs the Reviewer role.",
+    "commitments.move_deadline": "Moving a deadline needs the Editor or Reviewer role.",
+}
+
+
 def _workflow_page(
     model_admin, request, object_id, *, perm, form_class, field_map, title, template, run, done
 ):
     if not request.user.has_perm(perm):
-        raise PermissionDenied
+        raise PermissionDenied(NEEDED_ROLE[perm])
     pledge = model_admin.get_object(request, unquote(object_id))
     if pledge is None:
         raise Http404("No pledge with that id.")

@@ -22,3 +22,8 @@ def address():
 def hostname():
     """The bare host name, for identifiers that must not carry a port or path."""
     return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def absolute(path):
+    """An absolute URL on the tracker for a path such as "/admin/"."""
+    return settings.SITE_URL + path

@@ -5,8 +5,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 class Command(BaseCommand):
     help = (
-        "Give a staff user an authenticator (TOTP) device and print the key to add to their app. "
-        "The device must be confirmed with one valid code before it counts."
+        "Recovery only: give a staff user an authenticator (TOTP) device, already confirmed, and "
+        "print the key to add to their app. Staff normally set one up themselves in the admin "
+        "(Two-factor page), which confirms the device with a code before it counts."
     )
 
     def add_arguments(self, parser):
