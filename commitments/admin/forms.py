@@ -6,12 +6,16 @@ same transaction as the workflow call, so a refused verdict leaves no orphan sou
 """
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 
 from commitments.domain import calendar
 from commitments.domain.validators import validate_plain_text, validate_web_url
 from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent, Source
 
+# One date format in and out (YYYY-MM-DD), with the admin's calendar picker: a browser's own
+# date input shows the reader's locale (mm/dd/yyyy here) while the help text says YYYY-MM-DD.
+ISO_DATE = AdminDateWidget(format="%Y-%m-%d", attrs={"placeholder": "YYYY-MM-DD"})
 RATIONALE_MAX = PledgeEvent._meta.get_field("rationale").max_length
 NEW_SOURCE_FIELDS = (
     "new_source_url",
@@ -34,7 +38,7 @@ class _WorkflowForm(forms.Form):
     effective_on = forms.DateField(
         label="Effective date",
         help_text="The day it happened or took effect (YYYY-MM-DD). Defaults to today.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=ISO_DATE,
     )
     new_source_url = forms.URLField(
         label="New source URL",
@@ -61,7 +65,7 @@ class _WorkflowForm(forms.Form):
     new_source_published_on = forms.DateField(
         label="New source date",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=ISO_DATE,
     )
 
     def __init__(self, *args, pledge, **kwargs):
@@ -153,7 +157,7 @@ class MoveDeadlineForm(_WorkflowForm):
     new_deadline = forms.DateField(
         label="New deadline",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=ISO_DATE,
         help_text="Leave empty and tick “no end date” if the company dropped its deadline.",
     )
     indefinite = forms.BooleanField(label="No end date", required=False)

@@ -81,7 +81,6 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
     search_fields = ["company__name", "title", "summary"]
     date_hierarchy = "announced_on"
     autocomplete_fields = ["company", "owner"]
-    prepopulated_fields = {"slug": ["title"]}
     inlines = [SourceInline]
     actions = ["publish_selected", "unpublish_selected", "assign_owner"]
 
@@ -181,7 +180,19 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
                 setattr(obj, field, getattr(current, field))
         else:
             obj.created_by = request.user
+            obj.use_company_slug()
         super().save_model(request, obj, form, change)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Sources have their own history; a pledge's page shows theirs too.
+        sources = Source.history.filter(pledge_id=object_id) if object_id.isdigit() else []
+        extra_context = {
+            **(extra_context or {}),
+            "source_changes": sources.select_related("history_user").order_by("-history_date")
+            if sources
+            else [],
+        }
+        return super().history_view(request, object_id, extra_context)
 
     # --- Workflow pages ---------------------------------------------------------------
 

@@ -120,6 +120,7 @@ class PledgeImportResource(resources.ModelResource):
         if self._user is not None and self._user.is_authenticated:
             instance.created_by = self._user
         instance._change_reason = "Imported from a spreadsheet"
+        instance.use_company_slug()
 
 
 class PledgeExportResource(PledgeImportResource):

@@ -199,8 +199,23 @@ class Pledge(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def _unique_slug(self):
-        base = slugify(f"{self.company.name} {self.title}")[:200] or "pledge"
+    def use_company_slug(self):
+        """Before a new pledge is first saved by staff (admin, import): make the slug they
+        typed start with the company, as the ones made from the title do."""
+        if self._state.adding and self.slug:
+            self.slug = self._unique_slug(self.slug)
+
+    def _unique_slug(self, wanted=""):
+        company = slugify(self.company.name)
+        if not wanted:
+            base = slugify(f"{self.company.name} {self.title}")
+        elif wanted == company or wanted.startswith(f"{company}-"):
+            base = wanted
+        else:
+            base = f"{company}-{wanted}"
+        base = base[:200] or "pledge"
+        if wanted and base == wanted and not Pledge.objects.filter(slug=base).exists():
+            return base
         slug, n = base, 2
         while Pledge.objects.filter(slug=slug).exclude(pk=self.pk).exists():
             slug, n = f"{base}-{n}", n + 1

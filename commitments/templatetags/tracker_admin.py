@@ -1,5 +1,9 @@
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.text import capfirst
 
+from commitments.domain import calendar
 from commitments.models import Pledge
 
 register = template.Library()
@@ -12,3 +16,45 @@ def awaiting_verdict_panel(context):
     if not (user.has_perm("commitments.view_pledge") or user.has_perm("commitments.change_pledge")):
         return {"show": False}
     return {"show": True, "count": Pledge.objects.awaiting_verdict().count()}
+
+
+@register.filter
+def tracker_time(moment):
+    """An aware datetime in the tracker's zone, the zone named: "10 June 2021, 14:05 PDT"."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment, calendar.tracker_zone())
+    return f"{calendar.human_date(local.date())}, {local:%H:%M} {local.tzname()}"
+
+
+def _shown(field, value):
+    """A stored value as staff read it: choice labels, related objects' names, "—" for none."""
+    if value in (None, ""):
+        return "—"
+    if field is None:
+        return str(value)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        target = field.related_model._default_manager.filter(pk=value).first()
+        return str(target) if target is not None else f"#{value} (deleted)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@register.simple_tag
+def history_changes(record):
+    """[(label, old, new)] for one history row, read as staff would say it."""
+    if record.history_type != "~" or record.prev_record is None:
+        return []
+    model = record.instance_type
+    changes = []
+    for change in record.diff_against(record.prev_record).changes:
+        try:
+            field = model._meta.get_field(change.field)
+        except FieldDoesNotExist:
+            field = None
+        label = capfirst(field.verbose_name) if field is not None else change.field
+        changes.append((label, _shown(field, change.old), _shown(field, change.new)))
+    return changes

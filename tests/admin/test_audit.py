@@ -123,3 +123,30 @@ def test_a_history_revert_cannot_undo_a_verdict(superuser_client, superuser, ple
     pledge.refresh_from_db()
     assert (pledge.title, pledge.status, pledge.version) == ("Reverted title", "stalled", 2)
     assert Pledge.objects.get(pk=pledge.pk).status == "stalled"
+
+
+def test_the_history_reads_as_staff_speak_labels_local_time_and_no_none(
+    reviewer_client, reviewer, pledge, time_machine
+):
+    # After the pledge was created: history rows are compared in time order.
+    time_machine.move_to(dt.datetime(2027, 6, 20, 20, 0, tzinfo=dt.UTC), tick=False)
+    reviewer_client.force_login(reviewer)
+    reviewer_client.post(
+        reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk]),
+        {
+            "version": 1,
+            "status": "kept",
+            "rationale": "Kept, per the report.",
+            "effective_on": "2027-06-20",
+            "new_source_url": "https://news.example.com/report",
+            "new_source_title": "Report",
+        },
+    )
+    html = reviewer_client.get(
+        reverse("admin:commitments_pledge_history", args=[pledge.pk])
+    ).content.decode()
+    assert "Status:</strong> Not yet rated &rarr; Kept" in html
+    assert "not_yet_rated" not in html
+    assert "20 June 2027, 13:00 PDT" in html  # 20:00 UTC in the tracker's zone
+    assert "None" not in html
+    assert "Source added: Report" in html

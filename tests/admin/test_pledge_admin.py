@@ -102,3 +102,26 @@ def test_the_change_page_links_to_both_workflow_pages_for_a_reviewer(reviewer_cl
     assert reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk]) in text
     assert reverse("admin:commitments_pledge_move_deadline", args=[pledge.pk]) in text
     assert pledge.success_criteria in text
+
+
+def test_a_slug_typed_in_the_admin_starts_with_the_company(superuser_client, company):
+    from django.urls import reverse
+
+    from commitments.models import Pledge
+
+    response = superuser_client.post(
+        reverse("admin:commitments_pledge_add"),
+        {
+            "company": company.pk,
+            "title": "Will not sell facial recognition to police",
+            "slug": "no-police-sales",
+            "success_criteria": "No sales.",
+            "category": "moratorium",
+            "announced_on": "2020-06-11",
+            "is_published": "on",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert Pledge.objects.get(title__startswith="Will not").slug == "amazon-no-police-sales"

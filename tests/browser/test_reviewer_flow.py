@@ -37,6 +37,7 @@ def test_a_reviewer_rules_on_an_overdue_pledge_and_sees_it_in_the_history(page):
     assert "35 days" in row.inner_text()
     row.get_by_role("link", name="Record verdict").click()
 
+    page.wait_for_url("**/verdict/**")
     assert page.get_by_text("The company does what it said.").is_visible()  # success criteria
     page.get_by_label("New status").select_option("kept")
     page.get_by_label("Rationale").fill("No police force used Rekognition during the year.")
