@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 
 from commitments.admin import filters
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
@@ -45,12 +46,23 @@ class AssignOwnerForm(forms.Form):
     )
 
 
+class ExportFormStartingOnCSV(SelectableFieldsExportForm):
+    """The format list starts on a real format (CSV), not on an empty "---"."""
+
+    def _init_formats(self, formats):
+        super()._init_formats(formats)
+        field = self.fields["format"]
+        field.choices = [choice for choice in field.choices if choice[0] != ""]
+        field.initial = field.choices[0][0]
+
+
 @admin.register(Pledge)
 class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
     resource_classes = [PledgeExportResource]
     import_template_name = "admin/commitments/pledge/import.html"
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
+    export_form_class = ExportFormStartingOnCSV
     change_list_template = "admin/commitments/pledge/pledge_change_list.html"
     change_form_template = "admin/commitments/pledge/pledge_change_form.html"
     show_change_form_export = False

@@ -168,6 +168,17 @@ def test_export_of_the_selection_is_csv_of_those_pledges(editor_client, companie
     assert "Amazon" in lines[1]
 
 
+def test_the_export_form_starts_on_csv_not_on_an_empty_choice(editor_client, companies):
+    chosen = PledgeFactory(company=companies[0])
+    form_page = editor_client.post(
+        reverse("admin:commitments_pledge_changelist"),
+        {"action": "export_admin_action", "_selected_action": [chosen.pk]},
+    )
+    field = form_page.context["form"]["format"]
+    assert [label for _, label in field.field.choices] == ["csv", "xlsx"]
+    assert field.value() == "0"
+
+
 def _all_export_fields(form_page):
     """The export form lists one checkbox per resource field; tick them all."""
     form = form_page.context["form"]
