@@ -2,12 +2,14 @@
 kept for the audit trail, and listed on the corrections page."""
 
 import datetime as dt
+import json
 import re
 
 import feedparser
 import icalendar
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from commitments.domain import reminders, workflow
 from commitments.models import Pledge, PledgeEvent
@@ -155,3 +157,112 @@ def test_pages_write_every_date_one_way(client, swept, superuser, url):
     visible = re.sub(r'datetime="[^"]*"', "", html)  # machine-readable attributes stay ISO
     assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", visible), url
     assert not re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}", visible)
+
+
+def test_a_deadline_moved_away_and_back_to_a_past_date_gets_its_lapse_again(swept, superuser):
+    extend_indefinitely(swept, superuser)  # withdraws the lapse of 10 June 2021
+    workflow.move_deadline(
+        swept,
+        new_deadline=DEADLINE,
+        rationale="Back to the original date after all.",
+        effective_on=dt.date(2021, 8, 1),
+        actor=superuser,
+    )
+    with time_machine.travel(dt.datetime(2021, 8, 2, 12, tzinfo=dt.UTC)):
+        reminders.sweep_pledges(dt.datetime.now(dt.UTC))
+    lapses = swept.events.filter(kind="deadline_passed")
+    assert [event.withdrawn_at is None for event in lapses.order_by("pk")] == [False, True]
+
+
+def test_a_move_cannot_take_effect_before_one_already_recorded(swept, superuser):
+    extend_indefinitely(swept, superuser, effective_on=dt.date(2021, 5, 18))
+    with pytest.raises(ValidationError, match="already moved on 18 May 2021"):
+        workflow.move_deadline(
+            swept,
+            new_deadline=dt.date(2022, 1, 1),
+            rationale="An earlier move we heard of late.",
+            effective_on=dt.date(2021, 5, 1),
+            actor=superuser,
+        )
+
+
+def test_moving_a_later_deadline_leaves_the_lapse_of_an_earlier_one_alone(swept, superuser):
+    workflow.move_deadline(
+        swept,
+        new_deadline=dt.date(2022, 1, 1),
+        rationale="Extended after it lapsed.",
+        effective_on=dt.date(2021, 7, 1),
+        actor=superuser,
+    )
+    workflow.move_deadline(
+        swept,
+        new_deadline=None,
+        rationale="Open-ended now.",
+        effective_on=dt.date(2021, 7, 2),
+        actor=superuser,
+    )
+    assert swept.events.get(kind="deadline_passed").withdrawn_at is None
+
+
+def test_an_alert_queued_for_an_event_later_withdrawn_is_skipped_not_sent(swept, superuser):
+    from django.core import mail
+
+    from commitments.mail import delivery
+    from commitments.models import Notification, Subscriber
+
+    passed = swept.events.get(kind="deadline_passed")
+    reader = Subscriber.objects.create(email="reader@example.org")
+    row = Notification.objects.create(
+        kind="alert",
+        pledge=swept,
+        event=passed,
+        occurrence=f"event:{passed.pk}",
+        recipient=reader.email,
+        subscriber=reader,
+    )
+    extend_indefinitely(swept, superuser)
+    delivery.send_batch([row.pk], claim_token="t")
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SKIPPED
+    assert "withdrawn" in row.last_error
+    assert mail.outbox == []
+
+
+def test_unknown_delivery_reads_as_unconfirmed_not_zero_in_every_format(client, company):
+    donation = PledgeFactory(
+        company=company,
+        slug="amazon-donation",
+        amount_pledged=10_000_000,
+        currency="USD",
+        category="donation",
+    )
+    record = client.get(f"/api/v1/pledges/{donation.slug}/").json()
+    assert (record["amount_delivered"], record["amount_unconfirmed"]) == (None, "10000000.00")
+    [row] = json.loads(b"".join(client.get("/pledges.json").streaming_content))["pledges"]
+    assert (row["amount_delivered"], row["amount_unconfirmed"]) == (None, "10000000.00")
+    csv_text = b"".join(client.get("/pledges.csv").streaming_content).decode()
+    header, line = csv_text.splitlines()[:2]
+    values = dict(zip(header.split(","), line.split(","), strict=False))
+    assert values["amount_delivered"] == ""
+    assert values["amount_unconfirmed"] == "10000000.00"
+
+
+def test_followers_are_told_an_extension_corrects_the_lapse_they_heard_of(
+    swept, superuser, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.alerts.conftest import follow
+    from tracker.celery import app
+
+    follow("reader@example.org")
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            extend_indefinitely(swept, superuser)
+    finally:
+        app.conf.task_always_eager = eager
+    [alert] = mail.outbox
+    assert "This corrects our earlier entry" in alert.body
+    assert "Deadline of 10 June 2021 passed" in alert.body
+    assert "https://tracker.example.org/corrections/" in alert.body

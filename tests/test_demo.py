@@ -92,3 +92,28 @@ def test_an_older_demo_database_is_brought_up_to_date_with_a_correction():
     before = counts()
     call_command("load_demo")
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_into_a_database_with_followers_mails_nobody(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    from tests.alerts.conftest import follow
+    from tracker.celery import app
+
+    follow("reader@example.org")
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("load_demo")
+    finally:
+        app.conf.task_always_eager = eager
+    assert mail.outbox == []
+    assert (
+        not PledgeEvent.objects.filter(alerts_queued_at__isnull=True)
+        .exclude(kind__in=["announced", "note"])
+        .exists()
+    )

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from commitments.public.listing import FilterForm
 from commitments.public.sitemaps import SITEMAPS
 from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
 
@@ -16,7 +17,11 @@ SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan")
 # Slugs to try for each kind of slug argument: private ones, and one that never existed.
 PRIVATE_SLUGS = ("stealth", "secret-draft")
 MISSING_SLUG = "no-such-thing"
-QUERIES = ("company={slug}", "pledge={slug}", "company={slug}&status=not_yet_rated")
+# Every timeline/export filter (from the form, so a new one is covered), plus the alert page's.
+QUERIES = [f"{name}={{slug}}" for name in FilterForm.base_fields] + [
+    "pledge={slug}",
+    "company={slug}&status=not_yet_rated",
+]
 
 
 @pytest.fixture
@@ -48,14 +53,14 @@ def public_routes(resolver=None, namespace=""):
 def addresses(slug):
     """Every public address, with ``slug`` wherever a route or filter takes one."""
     for name, converters in public_routes():
-        kwargs = {}
-        for arg, converter in converters.items():
-            if arg == "section":
-                kwargs[arg] = next(iter(SITEMAPS))
-            elif type(converter).__name__ == "SlugConverter":
-                kwargs[arg] = slug
-            else:
-                kwargs[arg] = "not-a-token"
+        if "section" in converters:  # one address per sitemap section
+            for section in SITEMAPS:
+                yield reverse(name, kwargs={"section": section})
+            continue
+        kwargs = {
+            arg: slug if type(converter).__name__ == "SlugConverter" else "not-a-token"
+            for arg, converter in converters.items()
+        }
         path = reverse(name, kwargs=kwargs)
         yield path
         if not kwargs:
@@ -87,3 +92,5 @@ def test_every_public_url_answers_about_a_draft_as_about_nothing(client, private
         assert [secret for secret in SECRETS if secret in text] == [], url
         # The slug itself may only come back where the reader's own input is echoed.
         assert text.replace(private_slug, MISSING_SLUG) == text_of(expected), url
+        if private_slug not in url:  # nothing typed: no private slug anywhere, any case
+            assert [s for s in (*PRIVATE_SLUGS, "stealth-plan") if s in text.lower()] == [], url

@@ -21,8 +21,10 @@ class PledgeEventAdmin(admin.ModelAdmin):
     Deleting stays possible for superusers, or a pledge (which cascades) could never go.
     """
 
-    list_display = ["occurred_on", "kind", "pledge", "recorded_by"]
-    list_filter = ["kind"]
+    list_display = ["occurred_on", "kind", "pledge", "recorded_by", "withdrawn_at"]
+    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    # Written by the workflow, not in the form: shown so staff can audit a correction.
+    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawn_reason", "alerts_queued_at"]
     list_select_related = ["pledge__company", "recorded_by"]
     search_fields = ["pledge__title", "pledge__company__name", "rationale"]
 

@@ -66,13 +66,15 @@ def is_news(event, now):
     """Whether followers hear about ``event``: by when it was recorded, not its effective date.
 
     A verdict or extension recorded today is news even when it took effect months ago.
-    The sweep's "deadline passed" is written the day after the deadline; written about a
-    deadline long gone (an imported or late-logged pledge), it is history, not news.
+    The sweep's "deadline passed" is news only for a pledge the tracker already followed
+    when its deadline passed; for one logged or imported after its deadline (even by a
+    day) it is history, not news.
     """
     if event.withdrawn_at is not None:
         return False
     if event.kind == PledgeEvent.Kind.DEADLINE_PASSED:
-        return event.occurred_on >= calendar.today() - MAX_EVENT_AGE
+        tracked_in_time = event.pledge.created_at < calendar.deadline_passes_at(event.old_deadline)
+        return tracked_in_time and event.occurred_on >= calendar.today() - MAX_EVENT_AGE
     return event.recorded_at >= now - MAX_EVENT_AGE
 
 

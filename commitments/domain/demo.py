@@ -20,7 +20,8 @@ KUOW_ARTICLE = {
 }
 VERGE_EXTENSION = {
     "url": "https://www.theverge.com/2021/5/18/22442580/amazon-law-enforcement-police-facial-recognition-software-ban",
-    "title": "Amazon extends its ban on police use of its facial recognition software",
+    # Our description of the report (the fact sheet gives its address and date, not its headline).
+    "title": "Report: Amazon extends its police moratorium on Rekognition until further notice",
     "publisher": "The Verge",
     "published_on": dt.date(2021, 5, 18),
 }
@@ -34,7 +35,7 @@ SEATTLE_TIMES_RECIPIENTS = {
 # publication rather than invent a deep link.
 DIVERSE_TMCF_UNCF = {
     "url": "https://www.diverseeducation.com/",
-    "title": "Report of Amazon's $1 million gifts each to the Thurgood Marshall College Fund and UNCF",
+    "title": "Report: Amazon gives $1 million each to the Thurgood Marshall College Fund and UNCF",
     "publisher": "Diverse: Issues In Higher Education",
     "published_on": dt.date(2020, 6, 7),
 }
@@ -110,9 +111,10 @@ PLEDGES = [
         "deadline": None,
         "summary": (
             "In a letter to Congress on 8 June 2020, IBM's chief executive Arvind Krishna "
-            "wrote that IBM had sunset its general-purpose facial recognition and analysis "
-            "software products, citing the technology's use for mass surveillance and "
-            "racial profiling."
+            "wrote that IBM would abandon its facial recognition technology, citing its "
+            "potential to promote racial discrimination and injustice. The letter said IBM "
+            "“has sunset its general-purpose facial recognition and analysis software "
+            "products” (as reported by the Associated Press)."
         ),
         "success_criteria": (
             "IBM no longer sells, develops or supports general-purpose facial recognition or "

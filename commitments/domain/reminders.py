@@ -158,7 +158,7 @@ def remind(pk, listed_at, now, report):
             "old_deadline": deadline,
         }
         # The claim makes this sweep the only writer; the constraint would refuse a second one.
-        event = PledgeEvent.objects.filter(**passed).first()
+        event = PledgeEvent.objects.current().filter(**passed).first()
         if event is None:
             # Dated the first day the pledge is overdue, like Pledge.is_overdue.
             event = PledgeEvent.objects.create(

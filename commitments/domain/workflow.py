@@ -127,6 +127,17 @@ def move_deadline(
         raise ValidationError(errors)
 
     current = _lock_current(pledge, expected_version)
+    effective_on = effective_on or calendar.today()
+    latest = current.events.current().deadline_moves().order_by("-occurred_on").first()
+    if latest is not None and effective_on < latest.occurred_on:
+        # The history tells moves in the order they took effect; an earlier one recorded
+        # now would say the deadline moved from a date it no longer had.
+        raise ValidationError(
+            {
+                "effective_on": "The deadline already moved on "
+                f"{human_date(latest.occurred_on)}; a later move cannot take effect before it."
+            }
+        )
     event = PledgeEvent.objects.create(
         pledge=current,
         kind=PledgeEvent.Kind.DEADLINE_CHANGED,

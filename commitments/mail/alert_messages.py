@@ -132,6 +132,8 @@ def check_still_wanted(notifications):
 
 def build_alert(notification):
     subscriber, pledge = notification.subscriber, notification.pledge
+    if notification.event is not None and notification.event.withdrawn_at is not None:
+        raise Obsolete("the event was withdrawn by a correction before the alert went out")
     if subscriber is None:
         raise Undeliverable("the subscriber left")
     topic = topic_of(notification)
@@ -141,8 +143,6 @@ def build_alert(notification):
         still_wanted = wanted.filter(subscriber_id=subscriber.pk).exists()
     if not still_wanted:
         raise Undeliverable("unsubscribed or suppressed since the alert was queued")
-    if notification.event is not None and notification.event.withdrawn_at is not None:
-        raise Obsolete("the event was withdrawn by a correction before the alert went out")
     version = (pledge.updated_at, pledge.company.updated_at, calendar.today(), settings.SITE_URL)
     links = {
         "unsubscribe_url": tokens.unsubscribe_url(subscriber),

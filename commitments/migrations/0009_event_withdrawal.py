@@ -18,6 +18,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Backwards, this runs last: dropping the columns dropped the UPDATE OF trigger.
+        migrations.RunPython(migrations.RunPython.noop, watch_new_columns),
         migrations.AddField(
             model_name='pledgeevent',
             name='withdrawn_at',

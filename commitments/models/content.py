@@ -10,9 +10,19 @@ becomes visible (at commit), never before.
 The triggers watch the tables in ``PUBLIC_TABLES``. Columns that only the background
 machinery writes (the reminder schedule, the alert claim) are left out, so a sweep that
 finds nothing to say does not empty every cache. ``install_triggers`` (run by
-migrations) introspects the columns at that moment: a migration that adds a public
-column or table calls it again, and ``tests/test_content_version.py`` fails if a column
-escapes it.
+migrations) introspects the columns at that moment, and PostgreSQL drops a column's
+``UPDATE OF`` trigger with the column (SQLite drops triggers when it rebuilds a table): a
+migration that adds, alters or removes a column of a watched table, or adds a public table,
+calls it again (after its other operations, and also first on the way back), and
+``tests/test_content_version.py`` fails if a column escapes it.
+
+The price: the version row is locked from a transaction's first write to public content
+until it commits, so such transactions take turns at that point (a spreadsheet import
+delays a verdict by the import's few seconds). They cannot deadlock on it in our code:
+each takes the version lock after its statement's row locks, and no transaction that has
+written public content then waits for a row another content writer holds (the workflow
+and the sweep lock their pledge first; the admin's saves and imports touch only the rows
+they write).
 """
 
 from django.db import models

@@ -88,9 +88,11 @@ class PledgeEvent(models.Model):
         ]
         constraints = [
             # The sweep may run twice at once; the database keeps "deadline passed" single.
+            # One current lapse per deadline: a withdrawn one does not block a real one later
+            # (a deadline moved away, then back to a date that has passed).
             models.UniqueConstraint(
                 fields=["pledge", "old_deadline"],
-                condition=models.Q(kind="deadline_passed"),
+                condition=models.Q(kind="deadline_passed", withdrawn_at__isnull=True),
                 name="event_deadline_passed_once",
             ),
             models.UniqueConstraint(
@@ -146,7 +148,11 @@ class PledgeEvent(models.Model):
         """
         if self.kind != self.Kind.DEADLINE_PASSED or self.withdrawn_at is not None:
             return False
-        changes_story = correction.kind == self.Kind.DEADLINE_CHANGED or (
+        # A move only rewrites the lapse of the deadline it moved, not an earlier one's.
+        changes_story = (
+            correction.kind == self.Kind.DEADLINE_CHANGED
+            and correction.old_deadline == self.old_deadline
+        ) or (
             correction.kind == self.Kind.STATUS_CHANGED and correction.new_status in FINAL_STATUSES
         )
         return changes_story and correction.occurred_on <= self.old_deadline

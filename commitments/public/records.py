@@ -27,7 +27,10 @@ PLEDGE_FIELDS = {
     "category": "Kind of pledge, one of: " + ", ".join(Category.values) + ".",
     "status": "Current verdict, one of: " + ", ".join(Status.values) + ".",
     "announced_on": "Date the pledge was made public (YYYY-MM-DD).",
-    "deadline": "Date it falls due (YYYY-MM-DD), or empty when no end date was stated.",
+    "deadline": (
+        "Date it falls due (YYYY-MM-DD), or empty when it has no end date (never stated, or "
+        "extended until further notice: see deadline_moves and the pledge's events)."
+    ),
     "deadline_moves": "How many times the deadline was moved.",
     "is_overdue": "True when the deadline has passed without a final verdict.",
     "amount_pledged": "Money promised, as a decimal string; empty for non-financial pledges.",

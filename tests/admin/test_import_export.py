@@ -258,8 +258,9 @@ def eager_celery():
     app.conf.task_always_eager = old
 
 
+@pytest.mark.parametrize("days_ago", [3, 2000])
 def test_importing_past_deadlines_alerts_no_reader_and_the_preview_says_so(
-    editor_client, companies, django_capture_on_commit_callbacks, eager_celery
+    editor_client, companies, django_capture_on_commit_callbacks, eager_celery, days_ago
 ):
     from django.core import mail
 

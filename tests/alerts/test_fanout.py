@@ -53,6 +53,8 @@ def test_every_alert_carries_a_visible_link_and_the_rfc_8058_headers(
         elif kind == "passed":
             pledge.deadline = dt.date(2021, 6, 8)
             pledge.save()
+            # Tracked before its deadline passed (the fixture was made "today", in 2026).
+            type(pledge).objects.filter(pk=pledge.pk).update(created_at="2021-01-01T00:00Z")
             reminders.sweep_deadlines()  # writes "deadline passed", fans it out after commit
         else:
             fan_out_alerts()

@@ -70,7 +70,9 @@ def test_a_reader_finds_the_moratorium_extended_not_overdue(page, demo):
         "https://www.theverge.com/**",
         lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>Verge</h1>"),
     )
-    page.locator(".history").get_by_role("link", name="Amazon extends its ban").click()
+    page.locator(".history").get_by_role(
+        "link", name="Amazon extends its police moratorium"
+    ).click()
     page.wait_for_url("https://www.theverge.com/**")
     assert page.errors == []
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from commitments.domain import demo, workflow
 from commitments.models import Company, Pledge, PledgeEvent, Source
@@ -64,13 +65,11 @@ class Command(BaseCommand):
         return source
 
     def _move_deadline(self, pledge, move, source):
-        already = pledge.events.deadline_moves().filter(
-            occurred_on=move["effective_on"], new_deadline=move["new_deadline"]
-        )
-        if already.exists():
-            return
+        already = pledge.events.deadline_moves().filter(new_deadline=move["new_deadline"])
+        if already.exists() or pledge.deadline == move["new_deadline"]:
+            return  # recorded already, by this command or by staff
         # Backdated: a "deadline passed" an older demo's sweep wrote is withdrawn as a correction.
-        workflow.move_deadline(
+        event = workflow.move_deadline(
             pledge,
             new_deadline=move["new_deadline"],
             rationale=move["rationale"],
@@ -78,6 +77,8 @@ class Command(BaseCommand):
             effective_on=move["effective_on"],
             actor=None,
         )
+        # Loading history is not news: claim the event's alerts so no follower is mailed.
+        PledgeEvent.objects.filter(pk=event.pk).update(alerts_queued_at=timezone.now())
         self.changes += 1
 
     def _note(self, pledge, note, source):
