@@ -7,24 +7,32 @@ included, goes through ``Pledge.save()`` one object at a time, so
 django-simple-history records who changed what.
 """
 
+import csv
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import SelectableFieldsExportForm
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from commitments.admin import filters
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
-from commitments.admin.resources import PledgeExportResource, PledgeImportResource
+from commitments.admin.resources import (
+    IMPORT_EXAMPLE,
+    IMPORT_FIELDS,
+    PledgeExportResource,
+    PledgeImportResource,
+)
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
 from commitments.models import Pledge, PledgeEvent, Source
 
@@ -44,6 +52,18 @@ class AssignOwnerForm(forms.Form):
         queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
         help_text="The staff member who will rule on these pledges.",
     )
+
+
+class PledgeImportForm(ImportForm):
+    create_missing_companies = forms.BooleanField(
+        required=False,
+        label="Create companies that do not exist yet",
+        help_text="The preview lists the companies the import would create.",
+    )
+
+
+class PledgeConfirmImportForm(ConfirmImportForm):
+    create_missing_companies = forms.BooleanField(required=False, widget=forms.HiddenInput())
 
 
 class ExportFormStartingOnCSV(SelectableFieldsExportForm):
@@ -226,13 +246,49 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
                 wrap(move_deadline_view),
                 name="commitments_pledge_move_deadline",
             ),
+            path(
+                "import-template.csv",
+                self.admin_site.admin_view(self.import_template_view),
+                name="commitments_pledge_import_template",
+            ),
             *super().get_urls(),
         ]
 
     # --- Import / export ----------------------------------------------------------------
 
+    import_form_class = PledgeImportForm
+    confirm_form_class = PledgeConfirmImportForm
+
     def get_import_resource_classes(self, request):
         return [PledgeImportResource]
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        cleaned = getattr(kwargs.get("form"), "cleaned_data", {})
+        create = bool(cleaned.get("create_missing_companies"))
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "create_missing_companies": create,
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        cleaned = getattr(import_form, "cleaned_data", {})
+        initial["create_missing_companies"] = cleaned.get("create_missing_companies", False)
+        return initial
+
+    def get_import_context_data(self, **kwargs):
+        return {**super().get_import_context_data(**kwargs), "import_columns": IMPORT_FIELDS}
+
+    def import_template_view(self, request):
+        """A CSV with the accepted columns and one example row, to fill in and upload."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied("Importing pledges needs the Editor or Reviewer role.")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="pledges-import-template.csv"'
+        writer = csv.writer(response)
+        writer.writerow(IMPORT_FIELDS)
+        writer.writerow([IMPORT_EXAMPLE.get(field, "") for field in IMPORT_FIELDS])
+        return response
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)

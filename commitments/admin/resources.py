@@ -9,6 +9,7 @@ imported: a verdict is recorded through ``commitments.domain.workflow`` only.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
 from commitments.domain.spreadsheets import inert_cell
@@ -16,19 +17,40 @@ from commitments.models import Company, Pledge
 
 
 class CompanyByNameWidget(widgets.ForeignKeyWidget):
+    """A company by its name, any case; with ``create_missing``, one that does not exist yet
+    is created (the preview, a rolled-back dry run, lists the names it would create)."""
+
     def __init__(self):
         super().__init__(Company, field="name")
+        self.create_missing = False
+        self.created = []
 
     def clean(self, value, row=None, **kwargs):
-        name = (value or "").strip()
+        name = " ".join((value or "").split())
         if not name:
             raise ValueError("Give the company's name.")
         try:
             return self.model.objects.get(name__iexact=name)
         except Company.DoesNotExist:
-            raise ValueError(
-                f"No company named “{name}”. Add the company first, or fix the spelling."
-            ) from None
+            if not self.create_missing:
+                raise ValueError(
+                    f"No company named “{name}”. Fix the spelling, add the company first, or "
+                    "tick “Create companies that do not exist yet”."
+                ) from None
+        company = Company(name=name, slug=_free_company_slug(name))
+        company.full_clean()
+        company._change_reason = "Created by a spreadsheet import"
+        company.save()
+        self.created.append(name)
+        return company
+
+
+def _free_company_slug(name):
+    base = slugify(name)[:200] or "company"
+    slug, n = base, 2
+    while Company.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 class IsoDateWidget(widgets.DateWidget):
@@ -58,6 +80,21 @@ IMPORT_FIELDS = [
 ]
 
 
+# The example row of the downloadable template (the import page lists the columns too).
+IMPORT_EXAMPLE = {
+    "company": "Amazon",
+    "title": "One-year moratorium on police use of Rekognition",
+    "summary": "What was said, where, in Markdown.",
+    "success_criteria": "No police force uses Rekognition for a year.",
+    "category": "moratorium",
+    "announced_on": "2020-06-10",
+    "deadline": "2021-06-10",
+    "is_published": "0",
+    "currency": "",
+    "delivered_may_exceed_pledged": "0",
+}
+
+
 class PledgeImportResource(resources.ModelResource):
     company = fields.Field(attribute="company", column_name="company", widget=CompanyByNameWidget())
     announced_on = fields.Field(
@@ -75,9 +112,17 @@ class PledgeImportResource(resources.ModelResource):
         use_transactions = True
         skip_unchanged = False
 
+    def __init__(self, create_missing_companies=False, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["company"].widget.create_missing = create_missing_companies
+
     def before_import(self, dataset, **kwargs):
         self._seen = {}
         self._user = kwargs.get("user")
+
+    def after_import(self, dataset, result, **kwargs):
+        # For the preview: which companies committing would create.
+        result.companies_created = list(dict.fromkeys(self.fields["company"].widget.created))
 
     def before_import_row(self, row, **kwargs):
         self._row_number = kwargs.get("row_number")

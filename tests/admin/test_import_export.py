@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from commitments.models import Pledge, PledgeEvent
+from commitments.models import Company, Pledge, PledgeEvent
 from tests.factories import CompanyFactory, PledgeFactory
 from tests.security.html_checks import active_content
 
@@ -94,7 +94,8 @@ def test_the_dry_run_lists_every_bad_row_and_offers_no_import(editor_client, com
         2: {"announced_on": ["“10/06/2020” is not a date: write it as YYYY-MM-DD."]},
         3: {
             "company": [
-                "No company named “Umbrella Corp”. Add the company first, or fix the spelling."
+                "No company named “Umbrella Corp”. Fix the spelling, add the company first, "
+                "or tick “Create companies that do not exist yet”."
             ]
         },
         4: {"title": ["Duplicate: Amazon already has a pledge titled “Already tracked”."]},
@@ -104,8 +105,8 @@ def test_the_dry_run_lists_every_bad_row_and_offers_no_import(editor_client, com
     assert "confirm_form" not in preview.context
     # Every error is written out in the page, not only behind a hover badge.
     assert (
-        "<li>Row 3, company: No company named “Umbrella Corp”. Add the company first, "
-        "or fix the spelling.</li>" in preview.text
+        "<li>Row 3, company: No company named “Umbrella Corp”. Fix the spelling, add the "
+        "company first, or tick “Create companies that do not exist yet”.</li>" in preview.text
     )
     assert Pledge.objects.count() == 1
 
@@ -288,3 +289,32 @@ def test_importing_past_deadlines_alerts_no_reader_and_the_preview_says_so(
             Pledge.objects.get(), status="stalled", rationale="Quiet for a year.", actor=None
         )
     assert [m.to for m in mail.outbox if "reader@example.org" in m.to] == [["reader@example.org"]]
+
+
+def test_the_import_page_lists_the_columns_and_offers_a_template_that_imports(
+    editor_client, companies
+):
+    page = editor_client.get(reverse("admin:commitments_pledge_import")).content.decode()
+    assert "<code>success_criteria</code>" in page
+    template = editor_client.get(reverse("admin:commitments_pledge_import_template"))
+    assert template["Content-Type"].startswith("text/csv")
+    preview = upload_csv(editor_client, template.content.decode())
+    assert not preview.context["result"].has_validation_errors()
+
+
+def test_missing_companies_are_refused_unless_staff_tick_create_and_then_listed(
+    editor_client, companies
+):
+    rows = HEADER + "Microsoft,No sales to police,No sales,moratorium,2020-06-11,,0\n"
+    refused = upload_csv(editor_client, rows)
+    assert "tick “Create companies that do not exist yet”" in refused.content.decode()
+
+    upload = SimpleUploadedFile("pledges.csv", rows.encode(), content_type="text/csv")
+    preview = editor_client.post(
+        reverse("admin:commitments_pledge_import"),
+        {"import_file": upload, "format": "0", "create_missing_companies": "on"},
+    )
+    assert "Committing creates 1 company: Microsoft." in preview.content.decode()
+    assert not Company.objects.filter(name="Microsoft").exists()  # a preview writes nothing
+    confirm(editor_client, preview)
+    assert Pledge.objects.get(company__name="Microsoft").slug == "microsoft-no-sales-to-police"
