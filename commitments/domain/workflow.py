@@ -83,8 +83,9 @@ def record_verdict(
                 }
             )
 
-    event = PledgeEvent.objects.create(
-        pledge=current,
+    event = _write_event(
+        current,
+        sources,
         kind=PledgeEvent.Kind.STATUS_CHANGED,
         occurred_on=effective_on or calendar.today(),
         recorded_by=actor,
@@ -92,9 +93,6 @@ def record_verdict(
         new_status=status,
         rationale=rationale,
     )
-    event.sources.set(sources)
-    _withdraw_contradicted(current, event)
-    fan_out_after_commit(event)
     current.status = status
     current.version += 1  # safe: the row is locked
     current._change_reason = f"Verdict: {current.get_status_display()}"
@@ -138,24 +136,30 @@ def move_deadline(
                 f"{human_date(latest.occurred_on)}; a later move cannot take effect before it."
             }
         )
-    event = PledgeEvent.objects.create(
-        pledge=current,
+    event = _write_event(
+        current,
+        [source] if source is not None else [],
         kind=PledgeEvent.Kind.DEADLINE_CHANGED,
-        occurred_on=effective_on or calendar.today(),
+        occurred_on=effective_on,
         recorded_by=actor,
         old_deadline=current.deadline,
         new_deadline=new_deadline,
         rationale=rationale,
     )
-    if source is not None:
-        event.sources.add(source)
-    _withdraw_contradicted(current, event)
-    fan_out_after_commit(event)
     current.deadline = new_deadline
     current.version += 1  # safe: the row is locked
     current._change_reason = "Deadline moved"
     current.save()
     _copy_state(current, pledge)
+    return event
+
+
+def _write_event(pledge, sources, **fields):
+    """The event, its evidence, the corrections it makes, and its alerts after commit."""
+    event = PledgeEvent.objects.create(pledge=pledge, **fields)
+    event.sources.set(sources)
+    _withdraw_contradicted(pledge, event)
+    fan_out_after_commit(event)
     return event
 
 
