@@ -192,7 +192,7 @@ if [ "${FAULTS:-0}" = 1 ]; then
   read -r messages recipients < <(drill_mails)
   duplicates=$((messages - recipients))
   # delivery.py's window: MARK_SENT_EVERY per worker process; two workers of WORKER_CONCURRENCY.
-  per_process=$(python manage.py shell --no-imports -c "from commitments import delivery; print(delivery.MARK_SENT_EVERY)")
+  per_process=$(python manage.py shell --no-imports -c "from commitments.mail import delivery; print(delivery.MARK_SENT_EVERY)")
   bound=$((per_process * ${WORKER_CONCURRENCY:-2} * 2))
   [ "$duplicates" -le "$bound" ] || fail "the crash repeated $duplicates alerts; the stated bound is $bound"
   ok "PostgreSQL crashed mid fan-out (greylisted too): $recipients of $followers followers reached, 0 lost, $duplicates duplicate(s) (bound $bound)"
