@@ -16,6 +16,7 @@ from commitments.models import Category, Company, Pledge, PledgeEvent, Status
 
 SEARCH_MAX_LENGTH = 100
 PAGE_SIZE = 50
+SEARCH_RESULTS = 10  # the best matches listed above the timeline
 
 
 class FilterForm(forms.Form):
@@ -54,6 +55,9 @@ class FilterForm(forms.Form):
                 del cleaned["company"]
             else:
                 cleaned["company"] = company
+        if "q" in cleaned:
+            # Decided once (words or a misspelling, see models/search.py), used by every list.
+            cleaned["search"] = Pledge.objects.search(cleaned["q"])
         return cleaned
 
 
@@ -67,18 +71,14 @@ def filter_pledges(pledges, filters, *, prefix=""):
     if "status" in filters:
         q &= Q(**{f"{prefix}status": filters["status"]})
     if "q" in filters:
-        term = filters["q"]
-        q &= (
-            Q(**{f"{prefix}title__icontains": term})
-            | Q(**{f"{prefix}summary__icontains": term})
-            | Q(**{f"{prefix}company__name__icontains": term})
-        )
+        found = filters.get("search") or Pledge.objects.search(filters["q"])
+        q &= Q(**{f"{prefix or 'pk__'}in": found.order_by().values("pk")})
     return pledges.filter(q)
 
 
-def public_pledges(filters=None):
+def public_pledges(filters=None, pledges=None):
     """Published pledges matching the timeline filters (year: any event in that year)."""
-    pledges = Pledge.objects.published()
+    pledges = (Pledge.objects if pledges is None else pledges).published()
     filters = filters or {}
     pledges = filter_pledges(pledges, filters)
     if "year" in filters:
@@ -88,6 +88,16 @@ def public_pledges(filters=None):
             )
         )
     return pledges
+
+
+def search_results(filters, size=SEARCH_RESULTS):
+    """(the best ``size`` published pledges for the search in ``filters``, how many match).
+
+    The other filters narrow the search; its order (best first) is kept. Two queries.
+    """
+    others = {k: v for k, v in filters.items() if k not in ("q", "search")}
+    found = public_pledges(others, pledges=filters["search"])
+    return list(found.select_related("company")[:size]), found.count()
 
 
 def public_events(filters=None):

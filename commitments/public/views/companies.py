@@ -1,4 +1,4 @@
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -11,6 +11,7 @@ from commitments.public import listing as timeline
 from commitments.public.caching import public_page
 
 INDEX_PAGE_SIZE = 100
+PLEDGE_PAGE_SIZE = 40
 
 
 def _published_count():
@@ -75,20 +76,42 @@ def scorecard(company):
 @require_safe
 @public_page
 def company_detail(request, slug):
+    """A company's scorecard, deadline chart and pledges, newest first, 40 a page.
+
+    Pages are keyset pages (``?after=<announced_on>.<id>`` of the last pledge shown), so
+    the biggest company costs what a small one does: the scorecard is one aggregate, the
+    chart reads its first rows by deadline, the list reads one page.
+    """
     company = get_object_or_404(Company.objects.public(), slug=slug)
-    pledges = list(
-        timeline.with_deadline_moves(company.pledges.published())
-        .defer("summary", "success_criteria")
-        .order_by("-announced_on", "-pk")
-    )
-    if not pledges:
+    published = company.pledges.published()
+    score = scorecard(company)
+    if not score["total"]:
         raise Http404("No published pledges")  # a company being prepared stays private
-    for pledge in pledges:
+    after = timeline.parse_cursor(request.GET.get("after"))
+    pledges = timeline.with_deadline_moves(published).defer("summary", "success_criteria")
+    if after is not None:
+        day, pk = after
+        pledges = pledges.filter(announced_on__lte=day).filter(
+            Q(announced_on__lt=day) | Q(pk__lt=pk)
+        )
+    rows = list(pledges.order_by("-announced_on", "-pk")[: PLEDGE_PAGE_SIZE + 1])
+    page = rows[:PLEDGE_PAGE_SIZE]
+    chart_rows = list(
+        published.only("pk", "slug", "title", "status", "announced_on", "deadline").order_by(
+            F("deadline").asc(nulls_last=True), "pk"
+        )[: charts.MAX_CHART_ROWS]
+    )
+    for pledge in [*page, *chart_rows]:
         pledge.company = company  # the templates name it; no query per pledge
+    last = page[-1] if page else None
     context = {
         "company": company,
-        "pledges": pledges,
-        "score": scorecard(company),
-        "chart": charts.deadline_chart(pledges),
+        "pledges": page,
+        "paged": after is not None,
+        "next_after": (
+            f"{last.announced_on.isoformat()}.{last.pk}" if len(rows) > PLEDGE_PAGE_SIZE else None
+        ),
+        "score": score,
+        "chart": charts.deadline_chart(chart_rows, total=score["total"]),
     }
     return render(request, "commitments/company_detail.html", context)

@@ -76,6 +76,8 @@ def home(request):
         "first_page": before is None and after is None,
         "query": _query_without_cursor(request),
     }
+    if "search" in filters and context["first_page"]:
+        context["results"], context["result_count"] = timeline.search_results(filters)
     # A final-status filter would make both blocks empty by definition: skip their queries.
     if context["first_page"] and filters.get("status") not in FINAL_STATUSES:
         if "q" in filters:
