@@ -61,7 +61,7 @@ class PledgeQuerySet(models.QuerySet):
 
     def search(self, text):
         """Pledges matching the words ``text``, best first (``search_rank``); see models/search.py."""
-        return search.search(self, text)
+        return search.find(self, text).pledges
 
     def upcoming(self, days=90):
         """Unrated pledges whose deadline falls within the next ``days`` days (today included)."""

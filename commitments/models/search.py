@@ -9,23 +9,29 @@ On PostgreSQL:
   that already move the version. A GIN index (``pledge_search``) answers ``@@``.
 - The text is read with ``websearch_to_tsquery`` (what readers type into search boxes:
   ``"exact phrase"``, ``or``, ``-word``); results are ranked with ``ts_rank``.
-- Only when the words match nothing, a misspelling is tried: the text's trigram *word*
-  similarity to pledge titles and company names (pg_trgm's ``%>`` operator, at its default
-  ``word_similarity_threshold`` of 0.6), answered by trigram GIN indexes
-  (``pledge_title_trgm``, ``company_name_trgm``). "rekogniton" finds "Rekognition".
-  Similarity is never computed for every row: the operator lets the index pick candidates.
+- Only when the words match nothing, a misspelling is assumed: each typed word is replaced
+  by the closest word (pg_trgm similarity ≥ 0.3) found in up to 50 pledge titles and 50
+  company names that the trigram GIN indexes (``pledge_title_trgm``, ``company_name_trgm``)
+  call similar to the text (``%>``, at pg_trgm's default ``word_similarity_threshold``
+  0.6), and the corrected words are searched as above. "rekogniton" finds "Rekognition",
+  at the cost of a search for the right word: similarity is never computed for every row
+  of a common word, only for the few candidates read.
 
-So a search costs one query to decide between words and trigrams, plus the query that
-uses it, whatever the number of matches.
+So a search costs one query to learn whether the words match (and one more to correct
+them when they do not), plus the queries that use the matches, whatever their number.
 
 On SQLite (development) the fallback is ``icontains`` over title, summary and company name,
 unranked.
 """
 
-from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import connection
-from django.db.models import F, FloatField, Q, Value
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
+from django.db.models import F, FloatField, Q, QuerySet, Value
+
+MAX_WORDS = 10  # of a misspelt search, the words corrected
 
 CONFIG = "english"
 FUNCTION = "tracker_pledge_search_document"
@@ -98,36 +104,67 @@ def uninstall(schema_editor):
             schema_editor.execute(statement)
 
 
-def search(pledges, text):
-    """``pledges`` matching ``text``, annotated ``search_rank`` and ordered best first."""
-    if connection.vendor != "postgresql":
-        return (
-            pledges.filter(
-                Q(title__icontains=text)
-                | Q(summary__icontains=text)
-                | Q(company__name__icontains=text)
-            )
-            .annotate(search_rank=Value(0.0, output_field=FloatField()))
-            .order_by("-announced_on", "-pk")
-        )
-    query = SearchQuery(text, search_type="websearch", config=CONFIG)
-    by_words = pledges.filter(search_document=query)
-    if by_words.exists():
-        return by_words.annotate(search_rank=SearchRank(F("search_document"), query)).order_by(
-            "-search_rank", "-pk"
-        )
-    # Nothing has these words: perhaps they are misspelt. ``title %> text`` is true when
-    # some run of the title's words is trigram-similar enough to the text.
-    from commitments.models.companies import Company
+# Words near the typed ones, read from at most 50 titles and 50 company names that the
+# trigram indexes call similar (``%>``: the text is word-similar to part of the value).
+# Reading a few candidates, not every similar row, keeps a misspelling of a common word as
+# cheap as a rare one; each typed word is then replaced by its closest candidate word.
+CORRECTION_SQL = """
+WITH candidates AS (
+    (SELECT title AS text FROM commitments_pledge WHERE title %%> %(text)s LIMIT 50)
+    UNION ALL
+    (SELECT name FROM commitments_company WHERE name %%> %(text)s LIMIT 50)
+), vocabulary AS (
+    SELECT DISTINCT word
+    FROM candidates, regexp_split_to_table(lower(text), '[^[:alnum:]]+') AS word
+    WHERE word <> ''
+)
+SELECT coalesce(best.word, typed.word)
+FROM unnest(%(words)s::text[]) WITH ORDINALITY AS typed(word, n)
+LEFT JOIN LATERAL (
+    SELECT word FROM vocabulary WHERE similarity(typed.word, word) >= 0.3
+    ORDER BY similarity(typed.word, word) DESC, word LIMIT 1
+) best ON true
+ORDER BY typed.n
+"""
 
-    # A union, not an OR: each side is answered by its own trigram index.
-    everything = pledges.model.objects.order_by()
-    by_title = everything.filter(TrigramWordSimilar(F("title"), text)).values("pk")
-    by_company = everything.filter(
-        company__in=Company.objects.filter(TrigramWordSimilar(F("name"), text)).values("pk")
-    ).values("pk")
+
+@dataclass(frozen=True)
+class Found:
+    pledges: QuerySet  # the matches, ``search_rank`` annotated, best first
+    corrected: str | None = None  # the words searched instead, when the typed ones were not found
+
+
+def find(pledges, text):
+    """``pledges`` matching ``text``, and the corrected words if a misspelling was assumed."""
+    if connection.vendor != "postgresql":
+        found = pledges.filter(
+            Q(title__icontains=text) | Q(summary__icontains=text) | Q(company__name__icontains=text)
+        )
+        rank = Value(0.0, output_field=FloatField())
+        return Found(found.annotate(search_rank=rank).order_by("-announced_on", "-pk"))
+    by_words = _matching(pledges, text)
+    if by_words.exists():
+        return Found(by_words)
+    # Nothing has these words: perhaps they are misspelt.
+    words = re.findall(r"\w+", text.lower())[:MAX_WORDS]
+    if not words:
+        return Found(by_words)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner prices ``%>`` as a cheap comparison and, hoping to meet 50 candidates
+        # early, may read the table row by row computing similarities (21 µs a row: seconds
+        # when they are rare). The trigram indexes are always the right way in here.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(CORRECTION_SQL, {"text": text, "words": words})
+        corrected = " ".join(word for (word,) in cursor.fetchall())
+    if corrected == " ".join(words):
+        return Found(by_words)  # nothing near: no match
+    return Found(_matching(pledges, corrected), corrected=corrected)
+
+
+def _matching(pledges, text):
+    query = SearchQuery(text, search_type="websearch", config=CONFIG)
     return (
-        pledges.filter(pk__in=by_title.union(by_company))
-        .annotate(search_rank=TrigramWordSimilarity(text, "title"))
+        pledges.filter(search_document=query)
+        .annotate(search_rank=SearchRank(F("search_document"), query))
         .order_by("-search_rank", "-pk")
     )

@@ -97,9 +97,9 @@ def company_detail(request, slug):
     rows = list(pledges.order_by("-announced_on", "-pk")[: PLEDGE_PAGE_SIZE + 1])
     page = rows[:PLEDGE_PAGE_SIZE]
     chart_rows = list(
-        published.only("pk", "slug", "title", "status", "announced_on", "deadline").order_by(
-            F("deadline").asc(nulls_last=True), "pk"
-        )[: charts.MAX_CHART_ROWS]
+        published.only(
+            "pk", "company_id", "slug", "title", "status", "announced_on", "deadline"
+        ).order_by(F("deadline").asc(nulls_last=True), "pk")[: charts.MAX_CHART_ROWS]
     )
     for pledge in [*page, *chart_rows]:
         pledge.company = company  # the templates name it; no query per pledge

@@ -76,19 +76,19 @@ def home(request):
         "first_page": before is None and after is None,
         "query": _query_without_cursor(request),
     }
-    if "search" in filters and context["first_page"]:
-        context["results"], context["result_count"] = timeline.search_results(filters)
+    if "search" in filters:
+        # The best matches take the place of the "coming up" and "overdue" boxes.
+        if context["first_page"]:
+            results, count, more = timeline.search_results(filters)
+            context |= {"results": results, "result_count": count, "results_more": more}
     # A final-status filter would make both blocks empty by definition: skip their queries.
-    if context["first_page"] and filters.get("status") not in FINAL_STATUSES:
-        if "q" in filters:
-            context["blocks"] = _blocks(filters)
-        else:
-            # The same for every reader until the next edit or midnight (both change the
-            # content version), so rendered once, not on every visit of the home page.
-            key = "home-blocks:" + ",".join(
-                f"{name}={getattr(value, 'slug', value)}" for name, value in sorted(filters.items())
-            )
-            context["blocks"] = memoise(key, lambda: _blocks(filters))
+    elif context["first_page"] and filters.get("status") not in FINAL_STATUSES:
+        # The same for every reader until the next edit or midnight (both change the
+        # content version), so rendered once, not on every visit of the home page.
+        key = "home-blocks:" + ",".join(
+            f"{name}={getattr(value, 'slug', value)}" for name, value in sorted(filters.items())
+        )
+        context["blocks"] = memoise(key, lambda: _blocks(filters))
     return render(request, "commitments/home.html", context)
 
 
