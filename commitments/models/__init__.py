@@ -7,6 +7,7 @@ from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.queue import PledgeAwaitingVerdict
 from commitments.models.sources import HostBudget, Source
+from commitments.models.staff import ReminderPreference
 from commitments.models.subscribers import (
     PledgeFollowers,
     Subscriber,
@@ -27,6 +28,7 @@ __all__ = [
     "PledgeAwaitingVerdict",
     "PledgeEvent",
     "PledgeFollowers",
+    "ReminderPreference",
     "Source",
     "Status",
     "Subscriber",

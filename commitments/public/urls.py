@@ -13,6 +13,7 @@ urlpatterns = [
     path("health", health.health, name="health"),
     path("alerts/", include("commitments.alerts.urls")),
     path("", timeline.home, name="home"),
+    path("pledges/", pledges.pledge_list, name="pledges"),
     path("pledges/<slug:slug>/", pledges.pledge_detail, name="pledge"),
     path("pledges/<slug:slug>/feed/", public_page(feeds.PledgeEventFeed()), name="pledge_feed"),
     path("pledges/<slug:slug>/deadline.ics", opendata.calendar_pledge, name="pledge_calendar"),

@@ -30,7 +30,7 @@ def spread_and_queue(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0011_lapse_once_while_current'),
+        ('commitments', '0012_staff_digests'),
     ]
 
     operations = [
