@@ -34,6 +34,7 @@ from commitments.admin.resources import (
     PledgeImportResource,
 )
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
+from commitments.domain import tasks
 from commitments.models import Pledge, PledgeEvent, Source
 
 # Fields only commitments.domain.workflow may change once a pledge exists.
@@ -214,6 +215,13 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
             obj.created_by = request.user
             obj.use_company_slug()
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Source:
+            # New sources (and corrected URLs) are archived as soon as the save commits.
+            changed = [source for source, _fields in formset.changed_objects]
+            tasks.archive_after_commit(formset.new_objects + changed)
 
     def history_view(self, request, object_id, extra_context=None):
         # Sources have their own history; a pledge's page shows theirs too.

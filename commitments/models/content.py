@@ -37,6 +37,7 @@ PUBLIC_TABLES = {
         "archive_due_at",
         "archive_attempts",
         "archive_error",
+        "archive_job",
         "next_check_at",
         "last_checked_at",
         "last_status",
