@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.models import Company, Disbursement, Pledge, PledgeEvent, Source
 
 
 def ensure_roles():
@@ -24,8 +24,11 @@ def ensure_roles():
     page_codenames = importlib.import_module(
         "commitments.migrations.0005_editors_edit_pages"
     ).PAGE_PERMISSIONS
+    money_codenames = importlib.import_module(
+        "commitments.migrations.0012_money_followed"
+    ).PERMISSIONS
     page_permissions = Permission.objects.filter(
-        content_type__app_label="commitments", codename__in=page_codenames
+        content_type__app_label="commitments", codename__in=[*page_codenames, *money_codenames]
     )
     for name, wanted in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
@@ -103,3 +106,20 @@ class EventFactory(factory.django.DjangoModelFactory):
     kind = PledgeEvent.Kind.NOTE
     occurred_on = dt.date(2020, 7, 1)
     rationale = "Something happened."
+
+
+class DisbursementFactory(factory.django.DjangoModelFactory):
+    """A confirmed payment, written directly (no event): ``workflow.record_disbursement``
+    is what staff use, and what tests of the history call."""
+
+    class Meta:
+        model = Disbursement
+
+    pledge = factory.SubFactory(
+        PledgeFactory, amount_pledged=10_000_000, currency="USD", is_published=True
+    )
+    recipient = factory.Sequence(lambda n: f"Charity {n}")
+    amount = 1000
+    currency = factory.LazyAttribute(lambda d: d.pledge.currency)
+    paid_on = dt.date(2020, 7, 1)
+    source = factory.LazyAttribute(lambda d: SourceFactory(pledge=d.pledge))

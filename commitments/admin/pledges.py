@@ -25,6 +25,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from commitments.admin import filters
+from commitments.admin.disbursements import DisbursementInline, save_payments
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
 from commitments.admin.resources import (
@@ -34,7 +35,7 @@ from commitments.admin.resources import (
     PledgeImportResource,
 )
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
-from commitments.models import Pledge, PledgeEvent, Source
+from commitments.models import Disbursement, Pledge, PledgeEvent, Source
 
 # Fields only commitments.domain.workflow may change once a pledge exists.
 WORKFLOW_FIELDS = ("status", "deadline", "version")
@@ -113,7 +114,7 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
     search_fields = ["company__name", "title", "summary"]
     date_hierarchy = "announced_on"
     autocomplete_fields = ["company", "owner"]
-    inlines = [SourceInline]
+    inlines = [SourceInline, DisbursementInline]
     actions = ["publish_selected", "unpublish_selected", "assign_owner"]
 
     # --- Changelist -----------------------------------------------------------------
@@ -124,7 +125,9 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
             .order_by("-occurred_on", "-pk")
             .values("occurred_on")[:1]
         )
-        return super().get_queryset(request).annotate(last_event_on=Subquery(last_event))
+        return (
+            super().get_queryset(request).with_money().annotate(last_event_on=Subquery(last_event))
+        )
 
     @admin.display(description="deadline", ordering="deadline")
     def deadline_column(self, pledge):
@@ -157,10 +160,19 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
                     },
                 )
             )
-        money = ["amount_pledged", "amount_delivered", "currency", "delivered_may_exceed_pledged"]
+        money = ["amount_pledged", "currency", "delivered_may_exceed_pledged"]
         if obj is not None:
             money.append("delivered_percent_display")
-        fieldsets.append(("Money", {"fields": money}))
+        fieldsets.append(
+            (
+                "Money",
+                {
+                    "fields": money,
+                    "description": "Delivered is the sum of the payments below that a source "
+                    "confirms; each confirmation is a dated event in the pledge's history.",
+                },
+            )
+        )
         if obj is not None:
             fieldsets.append(("Record", {"fields": ["created_by", "created_at", "updated_at"]}))
         return fieldsets
@@ -198,9 +210,17 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
             return deadline_badge(pledge)
         return format_html("{} (moved {} time{})", deadline_badge(pledge), moves, pluralize(moves))
 
-    @admin.display(description="percent delivered")
+    @admin.display(description="confirmed delivered")
     def delivered_percent_display(self, pledge):
-        return percent_delivered(pledge)
+        if pledge.amount_delivered is None:
+            return "nothing confirmed yet"
+        return f"{pledge.currency} {pledge.amount_delivered:,} ({percent_delivered(pledge)})"
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Disbursement:
+            save_payments(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):

@@ -49,6 +49,25 @@ def company_index(request):
     return render(request, "commitments/company_index.html", context)
 
 
+def money_totals(pledges):
+    """Per currency, in code order: pledged, confirmed delivered (None when nothing is
+    confirmed: unknown, not zero) and unconfirmed. Amounts in different currencies are
+    never added together. Reads ``with_money`` annotations: no query."""
+    totals = {}
+    for pledge in pledges:
+        if pledge.amount_pledged is None:
+            continue
+        row = totals.setdefault(
+            pledge.currency, {"currency": pledge.currency, "pledged": 0, "delivered": None}
+        )
+        row["pledged"] += pledge.amount_pledged
+        if pledge.amount_delivered is not None:
+            row["delivered"] = (row["delivered"] or 0) + pledge.amount_delivered
+    for row in totals.values():
+        row["unconfirmed"] = max(row["pledged"] - (row["delivered"] or 0), 0)
+    return [totals[code] for code in sorted(totals)]
+
+
 def scorecard(company):
     """Counts by status, the kept-rate among final verdicts, and overdue pledges: one query."""
     published = Pledge.objects.published().filter(company=company)
@@ -77,7 +96,7 @@ def scorecard(company):
 def company_detail(request, slug):
     company = get_object_or_404(Company.objects.public(), slug=slug)
     pledges = list(
-        timeline.with_deadline_moves(company.pledges.published())
+        timeline.with_deadline_moves(company.pledges.published().with_money())
         .defer("summary", "success_criteria")
         .order_by("-announced_on", "-pk")
     )
@@ -89,6 +108,7 @@ def company_detail(request, slug):
         "company": company,
         "pledges": pledges,
         "score": scorecard(company),
+        "money": money_totals(pledges),
         "chart": charts.deadline_chart(pledges),
     }
     return render(request, "commitments/company_detail.html", context)
