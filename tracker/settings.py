@@ -235,6 +235,15 @@ TRACKER_UPCOMING_REMINDER_DAYS = [
 ]
 TRACKER_OVERDUE_REMINDER_DAYS = env.int("TRACKER_OVERDUE_REMINDER_DAYS", default=7)
 TRACKER_STAFF_EMAILS = env.list("TRACKER_STAFF_EMAILS", default=[])
+# Daily digests (commitments/domain/digests.py): under the automatic preference, a staff
+# member gets at most TRACKER_DIGEST_THRESHOLD reminders a day one by one; the rest, and all
+# of those who chose the digest, arrive in one email at TRACKER_DIGEST_HOUR, tracker time.
+TRACKER_DIGEST_THRESHOLD = env.int("TRACKER_DIGEST_THRESHOLD", default=5)
+TRACKER_DIGEST_HOUR = env.int("TRACKER_DIGEST_HOUR", default=8)
+if not 0 <= TRACKER_DIGEST_HOUR <= 23 or TRACKER_DIGEST_THRESHOLD < 0:
+    raise ImproperlyConfigured(
+        "TRACKER_DIGEST_HOUR must be an hour from 0 to 23 and TRACKER_DIGEST_THRESHOLD >= 0."
+    )
 # Delivery (see commitments/delivery.py). A transient failure (a 4xx reply, a timeout, the
 # server unreachable) is retried about TRACKER_EMAIL_RETRY_SECONDS * 2**(attempt-1) after
 # that failure, at most TRACKER_EMAIL_RETRY_MAX_SECONDS (±50% jitter), until
@@ -322,6 +331,10 @@ LOGGING = {
         # Celery installs its own handlers; let its records reach ours with the same format.
         "celery": {"level": env.str("LOG_LEVEL", default="INFO")},
         "axes": {"level": "WARNING"},
+        # One line per request, naming the address the link checker pinned: the checker's
+        # own records say what matters.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

@@ -35,6 +35,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.admin.permissions import denied
+from commitments.admin.preferences import ReminderPreferenceInline
 from commitments.domain import site
 
 User = get_user_model()
@@ -204,6 +205,7 @@ def reset_two_factor(modeladmin, request, queryset):
 
 class StaffUserAdmin(UserAdmin):
     actions = [reset_two_factor]
+    inlines = [ReminderPreferenceInline]
 
 
 admin.site.unregister(User)
