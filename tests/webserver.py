@@ -33,9 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         server = self.server
         with server.lock:
-            server.seen.append(
-                Seen(self.command, self.path, dict(self.headers), body, time.monotonic())
-            )
+            server.seen.append(Seen(self.command, self.path, dict(self.headers), body, time.time()))
         path = self.path.split("?")[0]
         route = server.routes.get(path) or server.routes.get("*")
         if route is None:

@@ -331,6 +331,10 @@ LOGGING = {
         # Celery installs its own handlers; let its records reach ours with the same format.
         "celery": {"level": env.str("LOG_LEVEL", default="INFO")},
         "axes": {"level": "WARNING"},
+        # One line per request, naming the address the link checker pinned: the checker's
+        # own records say what matters.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

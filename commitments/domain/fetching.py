@@ -75,11 +75,11 @@ def unsafe_reason(address):
             return f"{reason} (inside {ip})" if reason else None
     for flag in (
         "is_loopback",
-        "is_private",
         "is_link_local",
         "is_multicast",
-        "is_reserved",
         "is_unspecified",
+        "is_reserved",
+        "is_private",
     ):
         if getattr(ip, flag):
             return f"{ip} is a {flag.removeprefix('is_').replace('_', '-')} address"
@@ -113,6 +113,8 @@ def _check_url(url):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise Refused(f"Refused {url[:100]}: only http and https URLs are fetched.")
+    if not parts.hostname:
+        raise Refused(f"Refused {url[:100]}: the URL has no host.")
     if parts.username or parts.password:
         raise Refused("Refused a URL with a user name or password in it.")
     return parts
@@ -172,8 +174,20 @@ def _send_once(client, method, parts, *, headers, content, deadline, max_bytes, 
     raise FetchError(f"Could not connect to {parts.hostname}: {last_error}.")
 
 
-def fetch(url, *, method="GET", headers=None, content=None, read_body=True, max_bytes=None):
+def fetch(
+    url,
+    *,
+    method="GET",
+    headers=None,
+    content=None,
+    read_body=True,
+    max_bytes=None,
+    before_request=None,
+):
     """Fetch ``url`` by the rules in the module docstring; raises ``FetchError``/``Refused``.
+
+    ``before_request(host)`` is called before every request, redirects included (the
+    per-host budget of ``linkcheck``); whatever it raises stops the fetch.
 
     A redirect turns POST into GET (as browsers do for 301/302/303) and drops the body.
     The response body is the raw bytes as sent (a compressed body is not decompressed:
@@ -194,6 +208,8 @@ def fetch(url, *, method="GET", headers=None, content=None, read_body=True, max_
             parts = _check_url(url)
             if time.monotonic() > deadline:
                 raise FetchError("Timed out.")
+            if before_request is not None:
+                before_request(parts.hostname.lower())
             try:
                 response, body, truncated = _send_once(
                     client,
@@ -230,14 +246,15 @@ def fetch(url, *, method="GET", headers=None, content=None, read_body=True, max_
             )
 
 
-def check(url):
+def check(url, *, before_request=None):
     """Is ``url`` still there? HEAD first; a server that will not answer HEAD properly gets
     a GET for the first bytes only (Range), and the body is cut off at the size cap."""
-    response = fetch(url, method="HEAD", read_body=False)
+    response = fetch(url, method="HEAD", read_body=False, before_request=before_request)
     if 200 <= response.status < 300:
         return response
     # Many servers answer HEAD with 403/404/405/501 yet serve GET; only a GET can tell.
     return fetch(
         url,
         headers={"Range": f"bytes=0-{settings.TRACKER_FETCH_MAX_BYTES - 1}"},
+        before_request=before_request,
     )

@@ -6,7 +6,7 @@ from commitments.models.notifications import Notification
 from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.queue import PledgeAwaitingVerdict
-from commitments.models.sources import Source
+from commitments.models.sources import HostBudget, Source
 from commitments.models.staff import ReminderPreference
 from commitments.models.subscribers import (
     PledgeFollowers,
@@ -21,6 +21,7 @@ __all__ = [
     "Company",
     "ContentVersion",
     "Heartbeat",
+    "HostBudget",
     "Notification",
     "Page",
     "Pledge",
