@@ -109,3 +109,19 @@ def test_a_wrong_code_keeps_two_factor_off_and_says_what_to_check(page, settings
     assert "That code did not match" in page.content()
     page.goto(reverse("admin:index"))
     assert page.url.endswith(reverse("admin:two_factor"))  # still sent to enrol first
+
+
+def test_an_editor_on_a_reviewers_page_sees_the_admins_own_403_naming_the_role(page):
+    ensure_roles()
+    UserFactory(username="edna", groups=["Editors"])
+    pledge = PledgeFactory(title="Exit general-purpose facial recognition")
+    page.goto(reverse("admin:login"))
+    page.get_by_label("Username").fill("edna")
+    page.get_by_label("Password").fill("correct horse battery staple")  # UserFactory's
+    page.get_by_role("button", name="Log in").click()
+    response = page.goto(reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk]))
+    assert response.status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == "Not allowed"
+    assert "Recording a verdict needs the Reviewer role." in page.locator(".errornote").inner_text()
+    page.get_by_role("link", name="Back to the staff site").click()
+    assert page.url.endswith(reverse("admin:index"))
