@@ -25,7 +25,7 @@ def ensure_roles():
         "commitments.migrations.0005_editors_edit_pages"
     ).PAGE_PERMISSIONS
     money_codenames = importlib.import_module(
-        "commitments.migrations.0012_money_followed"
+        "commitments.migrations.0014_money_followed"
     ).PERMISSIONS
     page_permissions = Permission.objects.filter(
         content_type__app_label="commitments", codename__in=[*page_codenames, *money_codenames]

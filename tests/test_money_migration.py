@@ -1,4 +1,4 @@
-"""Migration 0012 moves each single "delivered" figure into one payment, and back."""
+"""Migration 0014 moves each single "delivered" figure into one payment, and back."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("commitments", "0011_lapse_once_while_current")]
-AFTER = [("commitments", "0012_money_followed")]
+BEFORE = [("commitments", "0013_source_checks_and_archive")]
+AFTER = [("commitments", "0014_money_followed")]
 
 
 def migrate(targets):

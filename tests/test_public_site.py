@@ -39,6 +39,8 @@ PUBLIC_URLS = [
     "/?q=amazon",
     "/companies/",
     "/companies/amazon/",
+    "/pledges/",
+    "/pledges/?company=amazon&status=not_yet_rated",
     "/feed/",
     "/companies/amazon/feed/",
     "/deadlines.ics",

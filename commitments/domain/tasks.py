@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from commitments.domain import reminders
+from commitments.domain import linkcheck, reminders
 
 
 # Overlapping sweeps are harmless (each pledge is claimed), so a slow one is merely stopped.
@@ -12,3 +12,12 @@ from commitments.domain import reminders
 def sweep_deadlines():
     report = reminders.sweep_deadlines()
     return report.as_dict()
+
+
+# Every minute; overlapping runs are harmless (each source is claimed), the limits stop a
+# run stuck on slow hosts well before the next few start.
+@shared_task(
+    name="commitments.check_sources", ignore_result=True, soft_time_limit=90, time_limit=120
+)
+def check_sources():
+    return linkcheck.check_due_sources().as_dict()

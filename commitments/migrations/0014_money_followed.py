@@ -102,7 +102,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0011_lapse_once_while_current"),
+        ("commitments", "0013_source_checks_and_archive"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
