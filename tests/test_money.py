@@ -204,7 +204,7 @@ def test_unknown_delivery_never_reads_as_zero(client, donation):
     assert 'aria-label="Confirmed delivered: unknown"' in html
     assert "value=" not in html.split('class="money-bar"')[1].split(">")[0]
     assert "USD 0" not in html
-    assert "0%" not in html
+    assert "(0.0%)" not in html
 
 
 def test_the_timeline_feeds_and_api_carry_the_payment(client, donation, report):

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -265,7 +264,7 @@ class Pledge(models.Model):
         moments = [moment for moment in (*moments, self.updated_at) if moment is not None]
         if not moments:
             return None
-        return timezone.localdate(max(moments), timezone=calendar.tracker_zone())
+        return calendar.local_date(max(moments))
 
     def deadline_changes(self):
         """The deadline's moves, oldest first: the first one's old date is the original."""

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from commitments.models import FINAL_STATUSES, Company, Status
-from commitments.public import charts, meter
+from commitments.public import charts, meter, structured
 from commitments.public import listing as timeline
 from commitments.public.caching import public_page
 
@@ -85,6 +85,7 @@ def company_detail(request, slug):
         "pledges": pledges,
         "meter": meter.meter(company),
         "money": money_totals(pledges),
+        "structured_data": structured.ld_json(structured.organization(company)),
         "chart": charts.deadline_chart(pledges),
     }
     return render(request, "commitments/company_detail.html", context)

@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from commitments.models import Disbursement, Pledge, PledgeEvent, Source
-from commitments.public import charts
+from commitments.public import charts, sharing, structured
 from commitments.public import listing as timeline
 from commitments.public.caching import memoise, public_page
 from commitments.public.views.timeline import company_choices
@@ -86,7 +87,17 @@ def pledge_detail(request, slug):
         slug=slug,
     )
     _attach_sources(pledge)
-    context = {"pledge": pledge, "chart": charts.deadline_chart([pledge])}
+    review = structured.claim_review(pledge)
+    share_url = settings.SITE_URL + pledge.get_absolute_url()
+    context = {
+        "pledge": pledge,
+        "chart": charts.deadline_chart([pledge]),
+        "structured_data": structured.ld_json(review) if review else "",
+        "share_url": share_url,
+        "share_links": sharing.share_links(
+            share_url, f"{pledge.company.name}: {pledge.title} — {pledge.get_status_display()}"
+        ),
+    }
     return render(request, "commitments/pledge_detail.html", context)
 
 
