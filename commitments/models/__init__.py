@@ -6,6 +6,7 @@ from commitments.models.notifications import Notification
 from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.queue import PledgeAwaitingVerdict
+from commitments.models.replies import CompanyContact, Reply, ReplyRequest
 from commitments.models.sources import Source
 from commitments.models.subscribers import (
     PledgeFollowers,
@@ -18,6 +19,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Category",
     "Company",
+    "CompanyContact",
     "ContentVersion",
     "Heartbeat",
     "Notification",
@@ -26,6 +28,8 @@ __all__ = [
     "PledgeAwaitingVerdict",
     "PledgeEvent",
     "PledgeFollowers",
+    "Reply",
+    "ReplyRequest",
     "Source",
     "Status",
     "Subscriber",
