@@ -35,7 +35,7 @@ def ensure_roles():
     page_permissions = Permission.objects.filter(
         content_type__app_label="commitments", codename__in=page_codenames
     )
-    reply_roles = importlib.import_module("commitments.migrations.0012_right_of_reply").ROLES
+    reply_roles = importlib.import_module("commitments.migrations.0014_right_of_reply").ROLES
     for name, wanted in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(

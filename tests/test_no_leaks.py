@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from commitments.public.listing import FilterForm
+from commitments.public.listing import PledgeFilterForm
 from commitments.public.sitemaps import SITEMAPS
 from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
 
@@ -18,7 +18,7 @@ SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan")
 PRIVATE_SLUGS = ("stealth", "secret-draft")
 MISSING_SLUG = "no-such-thing"
 # Every timeline/export filter (from the form, so a new one is covered), plus the alert page's.
-QUERIES = [f"{name}={{slug}}" for name in FilterForm.base_fields] + [
+QUERIES = [f"{name}={{slug}}" for name in PledgeFilterForm.base_fields] + [
     "pledge={slug}",
     "company={slug}&status=not_yet_rated",
 ]

@@ -27,6 +27,10 @@ def schedule_periodic_tasks(sender, **kwargs):
         sender.signature("commitments.fan_out_alerts"),
         name="fan out subscriber alerts",
     )
+    # Each run checks the few sources whose slot has come (see commitments.domain.linkcheck).
+    sender.add_periodic_task(
+        60.0, sender.signature("commitments.check_sources"), name="check sources"
+    )
 
 
 @beat_init.connect

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
+from commitments.domain import reminders
 from commitments.domain.spreadsheets import inert_cell
 from commitments.models import Company, Pledge
 
@@ -121,8 +122,12 @@ class PledgeImportResource(resources.ModelResource):
         self._user = kwargs.get("user")
 
     def after_import(self, dataset, result, **kwargs):
-        # For the preview: which companies committing would create.
+        # For the preview: which companies committing would create, and the staff reminders
+        # it would cause (the import runs, then is rolled back, so the rows are there now).
         result.companies_created = list(dict.fromkeys(self.fields["company"].widget.created))
+        ids = [row.object_id for row in result.rows if row.object_id is not None]
+        pledges = Pledge.objects.filter(pk__in=ids).select_related("owner")
+        result.reminders = reminders.forecast(pledges)
 
     def before_import_row(self, row, **kwargs):
         self._row_number = kwargs.get("row_number")

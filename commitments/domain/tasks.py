@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 
-from commitments.domain import reminders, replies
+from commitments.domain import linkcheck, reminders, replies
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +27,12 @@ def sweep_deadlines():
         logger.exception("Right-of-reply sweep failed; trying again at the next sweep")
         reply_report = None
     return {**report.as_dict(), "replies": reply_report}
+
+
+# Every minute; overlapping runs are harmless (each source is claimed), the limits stop a
+# run stuck on slow hosts well before the next few start.
+@shared_task(
+    name="commitments.check_sources", ignore_result=True, soft_time_limit=90, time_limit=120
+)
+def check_sources():
+    return linkcheck.check_due_sources().as_dict()

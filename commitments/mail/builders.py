@@ -13,6 +13,7 @@ BUILDERS = {
     Kind.UPCOMING: staff_messages.upcoming,
     Kind.PASSED: staff_messages.passed,
     Kind.OVERDUE: staff_messages.overdue,
+    Kind.DIGEST: staff_messages.digest,
     Kind.ALERT: alert_messages.build_alert,
     Kind.CONFIRM: alert_messages.build_confirmation,
     Kind.REPLY_REQUEST: reply_messages.request_for_comment,

@@ -7,7 +7,8 @@ from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.queue import PledgeAwaitingVerdict
 from commitments.models.replies import CompanyContact, Reply, ReplyRequest
-from commitments.models.sources import Source
+from commitments.models.sources import HostBudget, Source
+from commitments.models.staff import ReminderPreference
 from commitments.models.subscribers import (
     PledgeFollowers,
     Subscriber,
@@ -22,12 +23,14 @@ __all__ = [
     "CompanyContact",
     "ContentVersion",
     "Heartbeat",
+    "HostBudget",
     "Notification",
     "Page",
     "Pledge",
     "PledgeAwaitingVerdict",
     "PledgeEvent",
     "PledgeFollowers",
+    "ReminderPreference",
     "Reply",
     "ReplyRequest",
     "Source",

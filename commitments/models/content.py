@@ -31,7 +31,21 @@ from django.db import models
 PUBLIC_TABLES = {
     "commitments_company": (),
     "commitments_pledge": ("next_reminder_at",),
-    "commitments_source": (),
+    # What the link checker and archiver write every run; archive_url, archived_at and
+    # broken_since are public (the pledge page shows them) and stay watched.
+    "commitments_source": (
+        "archive_due_at",
+        "archive_attempts",
+        "archive_error",
+        "next_check_at",
+        "last_checked_at",
+        "last_status",
+        "last_error",
+        "last_ok_at",
+        "first_failed_at",
+        "final_url",
+        "archive_check",
+    ),
     "commitments_pledgeevent": ("alerts_queued_at",),
     "commitments_pledgeevent_sources": (),
     "commitments_page": (),

@@ -240,6 +240,19 @@ class Pledge(models.Model):
         """Events withdrawn because a backdated change made them untrue."""
         return [event for event in self.events.all() if event.withdrawn_at is not None]
 
+    def latest_verdict(self):
+        """The verdict event behind the current status (None before any verdict)."""
+        verdicts = [event for event in self.public_history() if event.kind == "status_changed"]
+        return max(verdicts, key=lambda event: (event.occurred_on, event.pk), default=None)
+
+    def last_updated(self):
+        """The day (tracker's zone) the record last changed: its latest event, or an edit."""
+        moments = [event.recorded_at for event in self.public_history()]
+        moments = [moment for moment in (*moments, self.updated_at) if moment is not None]
+        if not moments:
+            return None
+        return calendar.local_date(max(moments))
+
     def deadline_changes(self):
         """The deadline's moves, oldest first: the first one's old date is the original."""
         moves = [event for event in self.public_history() if event.kind == "deadline_changed"]

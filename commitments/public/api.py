@@ -15,6 +15,7 @@ from commitments.models import Company, Pledge, PledgeEvent, Source
 from commitments.public import listing as timeline
 from commitments.public import records as opendata
 from commitments.public.caching import public_page
+from commitments.public.cors import open_to_all_origins
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -63,6 +64,7 @@ def _id_page(request, queryset, record):
     )
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def pledges(request):
@@ -73,6 +75,7 @@ def pledges(request):
     return _id_page(request, queryset, opendata.pledge_record)
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def pledge(request, slug):
@@ -113,12 +116,14 @@ def _public_companies():
     return Company.objects.public()
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def companies(request):
     return _id_page(request, _public_companies(), opendata.company_record)
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def company(request, slug):
@@ -137,6 +142,7 @@ def company(request, slug):
     return JsonResponse(record)
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def events(request):

@@ -1,3 +1,4 @@
+import re
 from html import escape as _escape
 
 from django import template
@@ -35,6 +36,17 @@ def money_width(percent):
 
 # The one date format of pages and emails ("10 June 2021"); ISO 8601 in machine attributes.
 register.filter("human_date", calendar.human_date)
+
+
+# A sentence ends at . ! or ? followed by a space and a capital, digit or opening quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"‘(])")
+
+
+@register.filter
+def first_sentence(text):
+    """The first sentence of a plain-text paragraph (the whole text when it is one)."""
+    text = " ".join(str(text or "").split())
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
 
 
 @register.filter

@@ -1,75 +1,51 @@
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from commitments.domain import calendar
-from commitments.models import FINAL_STATUSES, Company, Pledge, Status
-from commitments.public import charts
+from commitments.models import FINAL_STATUSES, Company, Status
+from commitments.public import charts, meter, structured
 from commitments.public import listing as timeline
 from commitments.public.caching import public_page
 
 INDEX_PAGE_SIZE = 100
 
 
-def _published_count():
-    return Coalesce(
-        Subquery(
-            Pledge.objects.published()
-            .filter(company=OuterRef("pk"))
-            .order_by()
-            .values("company")
-            .annotate(n=Count("pk"))
-            .values("n")
-        ),
-        0,
-    )
+def _records():
+    """Per company: published pledges, and how many are kept, partly kept, broken or open."""
+    published = Q(pledges__is_published=True)
+    return {
+        "pledge_count": Count("pledges", filter=published),
+        "kept": Count("pledges", filter=published & Q(pledges__status=Status.KEPT)),
+        "partly": Count("pledges", filter=published & Q(pledges__status=Status.PARTIALLY_KEPT)),
+        "broken": Count("pledges", filter=published & Q(pledges__status=Status.BROKEN)),
+        "open": Count("pledges", filter=published & ~Q(pledges__status__in=FINAL_STATUSES)),
+    }
 
 
 @require_safe
 @public_page
 def company_index(request):
-    """Companies with published pledges, A–Z, a keyset page at a time (``?after=<name>``)."""
+    """Companies with published pledges, A–Z, each with its record; a keyset page at a time
+    (``?after=<name>``). One query: the counts are grouped over the join."""
     # Names never hold NUL (validate_plain_text); PostgreSQL would refuse to compare one.
     after = request.GET.get("after", "")[:200].replace("\x00", "")
     companies = Company.objects.public()
     if after:
         companies = companies.filter(name__gt=after)
     rows = list(
-        companies.annotate(pledge_count=_published_count())
-        .order_by("name")
-        .only("name", "slug", "description")[: INDEX_PAGE_SIZE + 1]
+        companies.only("name", "slug", "description")
+        .annotate(**_records())
+        .order_by("name")[: INDEX_PAGE_SIZE + 1]
     )
+    for company in rows:
+        company.record_url = meter.pledge_list_url(company=company.slug)
     context = {
         "companies": rows[:INDEX_PAGE_SIZE],
         "next_after": rows[INDEX_PAGE_SIZE - 1].name if len(rows) > INDEX_PAGE_SIZE else None,
         "paged": bool(after),
     }
     return render(request, "commitments/company_index.html", context)
-
-
-def scorecard(company):
-    """Counts by status, the kept-rate among final verdicts, and overdue pledges: one query."""
-    published = Pledge.objects.published().filter(company=company)
-    counts = published.aggregate(
-        total=Count("pk"),
-        overdue=Count(
-            "pk",
-            filter=Q(deadline__lt=calendar.today()) & ~Q(status__in=FINAL_STATUSES),
-        ),
-        **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
-    )
-    by_status = {status.value: counts[status.value] for status in Status}
-    rated = sum(by_status[s] for s in FINAL_STATUSES)
-    return {
-        "total": counts["total"],
-        "overdue": counts["overdue"],
-        "rows": [(status, by_status[status.value]) for status in Status],
-        "rated": rated,
-        "kept_rate": round(100 * by_status[Status.KEPT] / rated) if rated else None,
-        "segments": charts.status_segments(by_status),
-    }
 
 
 @require_safe
@@ -88,7 +64,8 @@ def company_detail(request, slug):
     context = {
         "company": company,
         "pledges": pledges,
-        "score": scorecard(company),
+        "meter": meter.meter(company),
+        "structured_data": structured.ld_json(structured.organization(company)),
         "chart": charts.deadline_chart(pledges),
     }
     return render(request, "commitments/company_detail.html", context)

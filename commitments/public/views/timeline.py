@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from commitments.models import FINAL_STATUSES, Company, Pledge, PledgeEvent
 from commitments.public import listing as timeline
+from commitments.public import meter
 from commitments.public.caching import memoise, public_page
 
 BLOCK_SIZE = 8
@@ -76,6 +77,9 @@ def home(request):
         "first_page": before is None and after is None,
         "query": _query_without_cursor(request),
     }
+    # The whole tracker's meter, whatever the filters: the same for every reader until
+    # the next edit or midnight, so rendered once per content version.
+    context["meter"] = memoise("meter", _meter)
     # A final-status filter would make both blocks empty by definition: skip their queries.
     if context["first_page"] and filters.get("status") not in FINAL_STATUSES:
         if "q" in filters:
@@ -98,6 +102,11 @@ def _filter_form(form, filters):
         "years": memoise("year-range", year_range),
     }
     return render_to_string("commitments/_filters.html", context)
+
+
+def _meter():
+    context = {"meter": meter.meter(), "meter_heading": "All pledges at a glance"}
+    return render_to_string("commitments/_meter.html", context)
 
 
 def _blocks(filters):

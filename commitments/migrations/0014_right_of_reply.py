@@ -45,7 +45,7 @@ def watch_new_tables(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0011_lapse_once_while_current'),
+        ('commitments', '0013_source_checks_and_archive'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('upcoming', 'Deadline coming up (staff)'), ('passed', 'Deadline passed (staff)'), ('overdue', 'Still awaiting a verdict (staff)'), ('alert', 'Subscriber alert'), ('confirm', 'Subscription confirmation'), ('reply_request', 'Request for comment (company)'), ('reply_reminder', 'Reply-by date in 3 days (company)'), ('reply_received', 'Company replied (staff)'), ('reply_lapsed', 'No reply by the reply-by date (staff)')], max_length=20),
+            field=models.CharField(choices=[('upcoming', 'Deadline coming up (staff)'), ('passed', 'Deadline passed (staff)'), ('overdue', 'Still awaiting a verdict (staff)'), ('alert', 'Subscriber alert'), ('confirm', 'Subscription confirmation'), ('reply_request', 'Request for comment (company)'), ('reply_reminder', 'Reply-by date in 3 days (company)'), ('reply_received', 'Company replied (staff)'), ('reply_lapsed', 'No reply by the reply-by date (staff)'), ('digest', 'Daily digest of reminders (staff)')], max_length=20),
         ),
         migrations.AlterField(
             model_name='pledgeevent',
