@@ -6,6 +6,7 @@ from commitments.models.notifications import Notification
 from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.queue import PledgeAwaitingVerdict
+from commitments.models.replies import CompanyContact, Reply, ReplyRequest
 from commitments.models.sources import HostBudget, Source
 from commitments.models.staff import ReminderPreference
 from commitments.models.subscribers import (
@@ -19,6 +20,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Category",
     "Company",
+    "CompanyContact",
     "ContentVersion",
     "Heartbeat",
     "HostBudget",
@@ -29,6 +31,8 @@ __all__ = [
     "PledgeEvent",
     "PledgeFollowers",
     "ReminderPreference",
+    "Reply",
+    "ReplyRequest",
     "Source",
     "Status",
     "Subscriber",

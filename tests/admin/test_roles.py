@@ -188,6 +188,10 @@ def test_the_roles_hold_exactly_the_intended_permissions():
         "view_pledgeevent", "view_historicalcompany", "view_historicalpledge",
         "view_historicalsource", "view_user",
         "add_page", "change_page", "view_page",
+        # Right of reply: contacts, asking and cancelling; Reviewers also publish/withhold.
+        "add_companycontact", "change_companycontact", "delete_companycontact",
+        "view_companycontact", "add_replyrequest", "change_replyrequest",
+        "view_replyrequest", "view_reply",
     }  # fmt: skip
     assert codenames("Editors") == editors
-    assert codenames("Reviewers") == editors | {"record_verdict"}
+    assert codenames("Reviewers") == editors | {"record_verdict", "change_reply"}
