@@ -6,7 +6,16 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from commitments.models import Company, Disbursement, Pledge, PledgeEvent, Source
+from commitments.models import (
+    Company,
+    CompanyContact,
+    Disbursement,
+    Pledge,
+    PledgeEvent,
+    Reply,
+    ReplyRequest,
+    Source,
+)
 
 
 def ensure_roles():
@@ -25,11 +34,12 @@ def ensure_roles():
         "commitments.migrations.0005_editors_edit_pages"
     ).PAGE_PERMISSIONS
     money_codenames = importlib.import_module(
-        "commitments.migrations.0014_money_followed"
+        "commitments.migrations.0015_money_followed"
     ).PERMISSIONS
     page_permissions = Permission.objects.filter(
         content_type__app_label="commitments", codename__in=[*page_codenames, *money_codenames]
     )
+    reply_roles = importlib.import_module("commitments.migrations.0014_right_of_reply").ROLES
     for name, wanted in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(
@@ -38,6 +48,11 @@ def ensure_roles():
                 for app_label, codename in wanted
             ]
             + list(page_permissions)
+            + list(
+                Permission.objects.filter(
+                    content_type__app_label="commitments", codename__in=reply_roles[name]
+                )
+            )
         )
 
 
@@ -123,3 +138,41 @@ class DisbursementFactory(factory.django.DjangoModelFactory):
     currency = factory.LazyAttribute(lambda d: d.pledge.currency)
     paid_on = dt.date(2020, 7, 1)
     source = factory.LazyAttribute(lambda d: SourceFactory(pledge=d.pledge))
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanyContact
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    role = "Head of Communications"
+    email = factory.Sequence(lambda n: f"contact{n}@company.example.com")
+
+
+class ReplyRequestFactory(factory.django.DjangoModelFactory):
+    """A request as if sent (no email: use ``replies.ask_for_response`` for the real thing)."""
+
+    class Meta:
+        model = ReplyRequest
+        skip_postgeneration_save = True
+
+    pledge = factory.SubFactory(PledgeFactory)
+    question = "Has the pledge been kept?"
+    reply_by = dt.date(2021, 6, 24)
+
+    @factory.post_generation
+    def contacts(self, create, contacts, **kwargs):
+        if create:
+            self.contacts.set(contacts or [ContactFactory(company=self.pledge.company)])
+
+
+class ReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reply
+
+    request = factory.SubFactory(ReplyRequestFactory)
+    body = "We kept it: see our report."
+    links = factory.LazyFunction(lambda: ["https://company.example.com/report"])
+    name = "Pat Example"
+    role = "Head of Sustainability"

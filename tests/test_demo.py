@@ -141,7 +141,7 @@ def test_an_older_demo_donation_told_by_a_note_and_one_figure_becomes_the_two_pa
     old.events.create(
         kind="note", occurred_on=dt.date(2020, 6, 7), rationale=demo.OLD_DONATION_NOTE
     )
-    # What migration 0014 made of the old single "delivered" figure.
+    # What migration 0015 made of the old single "delivered" figure.
     Disbursement.objects.create(pledge=old, amount=2_000_000, currency="USD", source=source)
 
     call_command("load_demo")

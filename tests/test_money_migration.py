@@ -1,4 +1,4 @@
-"""Migration 0014 moves each single "delivered" figure into one payment, and back."""
+"""Migration 0015 moves each single "delivered" figure into one payment, and back."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("commitments", "0013_source_checks_and_archive")]
-AFTER = [("commitments", "0014_money_followed")]
+BEFORE = [("commitments", "0014_right_of_reply")]
+AFTER = [("commitments", "0015_money_followed")]
 
 
 def migrate(targets):

@@ -343,6 +343,8 @@ def test_a_staff_edit_in_the_admin_shows_at_once(client, pledge, superuser):
             # The read-only pledges inline still posts its (empty) management form.
             "pledges-TOTAL_FORMS": "0",
             "pledges-INITIAL_FORMS": "0",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302  # saved

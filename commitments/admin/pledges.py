@@ -28,6 +28,7 @@ from commitments.admin import filters
 from commitments.admin.disbursements import DisbursementInline, save_payments
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
+from commitments.admin.replies import ask_view, requests_summary
 from commitments.admin.resources import (
     IMPORT_EXAMPLE,
     IMPORT_FIELDS,
@@ -160,6 +161,17 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
                     },
                 )
             )
+        if obj is not None:
+            fieldsets.append(
+                (
+                    "Requests for comment",
+                    {
+                        "fields": ["reply_requests_display"],
+                        "description": "The company's right of reply: “Ask for a response” "
+                        "(top right) emails its contacts a link to answer.",
+                    },
+                )
+            )
         money = ["amount_pledged", "currency", "delivered_may_exceed_pledged"]
         if obj is not None:
             money.append("delivered_percent_display")
@@ -183,6 +195,7 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
         return [
             "status",
             "deadline_summary",
+            "reply_requests_display",
             "delivered_percent_display",
             "created_by",
             "created_at",
@@ -209,6 +222,10 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
         if not moves:
             return deadline_badge(pledge)
         return format_html("{} (moved {} time{})", deadline_badge(pledge), moves, pluralize(moves))
+
+    @admin.display(description="requests")
+    def reply_requests_display(self, pledge):
+        return requests_summary(pledge)
 
     @admin.display(description="confirmed delivered")
     def delivered_percent_display(self, pledge):
@@ -265,6 +282,11 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
                 "<path:object_id>/deadline/",
                 wrap(move_deadline_view),
                 name="commitments_pledge_move_deadline",
+            ),
+            path(
+                "<path:object_id>/ask/",
+                wrap(ask_view),
+                name="commitments_pledge_ask_for_response",
             ),
             path(
                 "import-template.csv",

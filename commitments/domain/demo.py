@@ -158,7 +158,7 @@ PLEDGES = [
 
 # What older versions of the demo wrote for the donation, which ``load_demo`` replaces by the
 # two confirmed payments: a note saying the same, and the single "delivered" figure (moved
-# by migration 0014 into one payment without a recipient).
+# by migration 0015 into one payment without a recipient).
 OLD_DONATION_NOTE = (
     "$1 million each to the Thurgood Marshall College Fund and UNCF confirmed: "
     "$2 million of the $10 million."

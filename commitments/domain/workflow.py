@@ -21,7 +21,7 @@ from commitments.alerts.tasks import fan_out_after_commit
 from commitments.domain import calendar
 from commitments.domain.amounts import short_amount
 from commitments.domain.calendar import human_date
-from commitments.models import FINAL_STATUSES, Disbursement, Pledge, PledgeEvent
+from commitments.models import FINAL_STATUSES, Disbursement, Pledge, PledgeEvent, ReplyRequest
 
 
 class StaleEdit(Exception):
@@ -50,13 +50,24 @@ def _require(actor, perm):
 
 @transaction.atomic
 def record_verdict(
-    pledge, *, status, rationale, sources=(), effective_on=None, actor, expected_version=None
+    pledge,
+    *,
+    status,
+    rationale,
+    sources=(),
+    effective_on=None,
+    actor,
+    expected_version=None,
+    reply_anyway_reason=None,
 ):
     """Rate a pledge and write the "verdict recorded" event.
 
     ``actor`` is the staff user ruling (None only for trusted system code such as
     data loading). Final verdicts need evidence; repeating the current verdict is
     allowed only with a new rationale, and shows as a new event.
+
+    A final verdict while the company still has an open request for comment needs
+    ``reply_anyway_reason``: it is kept on each open request, with who and when.
     """
     _require(actor, "record_verdict")
     rationale = (rationale or "").strip()
@@ -76,6 +87,8 @@ def record_verdict(
         raise ValidationError(errors)
 
     current = _lock_current(pledge, expected_version)
+    if status in FINAL_STATUSES:
+        _record_anyway(current, (reply_anyway_reason or "").strip(), actor)
     if status == current.status:
         last = current.events.filter(kind=PledgeEvent.Kind.STATUS_CHANGED).first()
         if last is None or last.rationale.strip() == rationale:
@@ -246,6 +259,23 @@ def record_disbursement(
     pledge.__dict__.pop("confirmed_delivered", None)
     getattr(pledge, "_prefetched_objects_cache", {}).pop("disbursements", None)
     return disbursement
+
+
+def _record_anyway(pledge, reason, actor):
+    """Refuse a final verdict over an open request for comment unless a reason is given."""
+    still_open = ReplyRequest.objects.open().filter(pledge=pledge)
+    if not still_open.exists():
+        return
+    if not reason:
+        raise ValidationError(
+            {
+                "reply_anyway_reason": "The company has been asked for comment and its "
+                "reply-by date has not passed. Tick “record anyway” and say why it cannot wait."
+            }
+        )
+    still_open.update(
+        verdict_anyway_at=timezone.now(), verdict_anyway_by=actor, verdict_anyway_reason=reason
+    )
 
 
 def _write_event(pledge, sources, **fields):

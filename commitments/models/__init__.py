@@ -7,6 +7,7 @@ from commitments.models.notifications import Notification
 from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
 from commitments.models.queue import PledgeAwaitingVerdict
+from commitments.models.replies import CompanyContact, Reply, ReplyRequest
 from commitments.models.sources import HostBudget, Source
 from commitments.models.staff import ReminderPreference
 from commitments.models.subscribers import (
@@ -20,6 +21,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Category",
     "Company",
+    "CompanyContact",
     "ContentVersion",
     "Disbursement",
     "Heartbeat",
@@ -31,6 +33,8 @@ __all__ = [
     "PledgeEvent",
     "PledgeFollowers",
     "ReminderPreference",
+    "Reply",
+    "ReplyRequest",
     "Source",
     "Status",
     "Subscriber",

@@ -44,6 +44,7 @@ class PledgeEvent(models.Model):
         DEADLINE_PASSED = "deadline_passed", "Deadline passed"
         NOTE = "note", "Note"
         DISBURSEMENT = "disbursement", "Payment confirmed"
+        COMPANY_REPLY = "company_reply", "Company replied"
 
     pledge = models.ForeignKey(
         "commitments.Pledge", on_delete=models.CASCADE, related_name="events"
@@ -151,6 +152,8 @@ class PledgeEvent(models.Model):
             return f"Deadline of {human_date(old_deadline)} passed"
         if kind == cls.Kind.ANNOUNCED:
             return "Pledge announced"
+        if kind == cls.Kind.COMPANY_REPLY:
+            return "The company replied to our request for comment"
         return "Note"
 
     @property

@@ -4,7 +4,15 @@ from django.urls import include, path
 from commitments.public import api, feeds
 from commitments.public.caching import public_page
 from commitments.public.sitemaps import SITEMAPS
-from commitments.public.views import apidocs, companies, health, pages, pledges, timeline
+from commitments.public.views import (
+    apidocs,
+    companies,
+    health,
+    pages,
+    pledges,
+    replies,
+    timeline,
+)
 from commitments.public.views import downloads as opendata
 
 app_name = "commitments"
@@ -12,6 +20,7 @@ app_name = "commitments"
 urlpatterns = [
     path("health", health.health, name="health"),
     path("alerts/", include("commitments.alerts.urls")),
+    path("reply/<str:token>/", replies.reply, name="reply"),
     path("", timeline.home, name="home"),
     path("pledges/", pledges.pledge_list, name="pledges"),
     path("pledges/<slug:slug>/", pledges.pledge_detail, name="pledge"),

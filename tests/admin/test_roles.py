@@ -194,6 +194,10 @@ def test_the_roles_hold_exactly_the_intended_permissions():
         "add_page", "change_page", "view_page",
         "add_disbursement", "change_disbursement", "view_disbursement",
         "view_historicaldisbursement",
+        # Right of reply: contacts, asking and cancelling; Reviewers also publish/withhold.
+        "add_companycontact", "change_companycontact", "delete_companycontact",
+        "view_companycontact", "add_replyrequest", "change_replyrequest",
+        "view_replyrequest", "view_reply",
     }  # fmt: skip
     assert codenames("Editors") == editors
-    assert codenames("Reviewers") == editors | {"record_verdict"}
+    assert codenames("Reviewers") == editors | {"record_verdict", "change_reply"}

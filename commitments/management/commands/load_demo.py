@@ -85,7 +85,7 @@ class Command(BaseCommand):
         """The recipients as announced payments, then the ones a source confirms.
 
         An older demo told the confirmed money as a note and a single "delivered" figure
-        (a payment without recipient since migration 0014): both give way to the payments.
+        (a payment without recipient since migration 0015): both give way to the payments.
         """
         old_note = pledge.events.filter(
             kind=PledgeEvent.Kind.NOTE, rationale=demo.OLD_DONATION_NOTE

@@ -102,7 +102,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0013_source_checks_and_archive"),
+        ("commitments", "0014_right_of_reply"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -119,6 +119,7 @@ class Migration(migrations.Migration):
                     ("deadline_passed", "Deadline passed"),
                     ("note", "Note"),
                     ("disbursement", "Payment confirmed"),
+                    ("company_reply", "Company replied"),
                 ],
                 max_length=20,
             ),
