@@ -273,6 +273,13 @@ TRACKER_ALERT_RATE_PER_ADDRESS = env.str("TRACKER_ALERT_RATE_PER_ADDRESS", defau
 # forgets every suppressed address); unset, it follows SECRET_KEY.
 TRACKER_ALERT_HASH_KEY = env.str("TRACKER_ALERT_HASH_KEY", default="") or SECRET_KEY
 # Notifications per delivery task: one SMTP connection carries a whole batch.
+# Right of reply: the default days a company has to answer, and the days its link keeps
+# working after that (a late reply is still welcome, and still dated as late).
+TRACKER_REPLY_DAYS = env.int("TRACKER_REPLY_DAYS", default=14)
+TRACKER_REPLY_GRACE_DAYS = env.int("TRACKER_REPLY_GRACE_DAYS", default=7)
+TRACKER_REPLY_RATE_PER_IP = env.str("TRACKER_REPLY_RATE_PER_IP", default="10/h")
+# Whom a company writes to about a link that no longer works (the reply pages name it).
+TRACKER_CONTACT_EMAIL = env.str("TRACKER_CONTACT_EMAIL", default="") or DEFAULT_FROM_EMAIL
 TRACKER_DELIVERY_BATCH_SIZE = env.int("TRACKER_DELIVERY_BATCH_SIZE", default=200)
 RATELIMIT_USE_CACHE = "default"
 

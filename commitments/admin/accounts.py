@@ -136,6 +136,7 @@ def welcome_view(request, uidb64, token):
         return redirect("admin:index")
     context = {
         **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,  # nothing in it is theirs yet
         "form": form,
         "invitee": user,
         "title": "Choose your password",
@@ -176,6 +177,7 @@ def two_factor_view(request):
         "form": form,
         "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=4),
         "key": device.config_url.split("secret=", 1)[1].split("&", 1)[0],
+        "is_nav_sidebar_enabled": False,
         "title": "Turn on two-factor",
     }
     return render(request, "admin/accounts/two_factor.html", context)

@@ -31,7 +31,11 @@ SOURCE_FIELDS = {
     "publisher": "new_source_publisher",
     "published_on": "new_source_published_on",
 }
-VERDICT_FIELDS = {**SOURCE_FIELDS, "sources": "existing_sources"}
+VERDICT_FIELDS = {
+    **SOURCE_FIELDS,
+    "sources": "existing_sources",
+    "reply_anyway_reason": "record_anyway",
+}
 DEADLINE_FIELDS = {**SOURCE_FIELDS, "source": "existing_source"}
 
 
@@ -46,6 +50,7 @@ def record_verdict_view(model_admin, request, object_id):
             effective_on=form.cleaned_data["effective_on"],
             actor=request.user,
             expected_version=form.cleaned_data["version"],
+            reply_anyway_reason=form.reason_to_record_anyway(),
         )
 
     def done(pledge, event):

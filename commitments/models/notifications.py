@@ -24,6 +24,10 @@ class Notification(models.Model):
         OVERDUE = "overdue", "Still awaiting a verdict (staff)"
         ALERT = "alert", "Subscriber alert"
         CONFIRM = "confirm", "Subscription confirmation"
+        REPLY_REQUEST = "reply_request", "Request for comment (company)"
+        REPLY_REMINDER = "reply_reminder", "Reply-by date in 3 days (company)"
+        REPLY_RECEIVED = "reply_received", "Company replied (staff)"
+        REPLY_LAPSED = "reply_lapsed", "No reply by the reply-by date (staff)"
         # One email listing a staff member's held reminders (commitments.domain.digests).
         DIGEST = "digest", "Daily digest of reminders (staff)"
 

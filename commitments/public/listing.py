@@ -120,8 +120,9 @@ def filter_pledges(pledges, filters, *, prefix=""):
 
 
 def public_pledges(filters=None):
-    """Published pledges matching the timeline filters (year: any event in that year)."""
-    pledges = Pledge.objects.published()
+    """Published pledges matching the timeline filters (year: any event in that year), with
+    their confirmed money annotated (``with_money``) for the exports and the API."""
+    pledges = Pledge.objects.published().with_money()
     filters = filters or {}
     pledges = filter_pledges(pledges, filters)
     if "deadline" in filters:

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from commitments.models import FINAL_STATUSES, Company, Status
-from commitments.public import charts, meter
+from commitments.public import charts, meter, structured
 from commitments.public import listing as timeline
 from commitments.public.caching import public_page
 
@@ -48,12 +48,31 @@ def company_index(request):
     return render(request, "commitments/company_index.html", context)
 
 
+def money_totals(pledges):
+    """Per currency, in code order: pledged, confirmed delivered (None when nothing is
+    confirmed: unknown, not zero) and unconfirmed. Amounts in different currencies are
+    never added together. Reads ``with_money`` annotations: no query."""
+    totals = {}
+    for pledge in pledges:
+        if pledge.amount_pledged is None:
+            continue
+        row = totals.setdefault(
+            pledge.currency, {"currency": pledge.currency, "pledged": 0, "delivered": None}
+        )
+        row["pledged"] += pledge.amount_pledged
+        if pledge.amount_delivered is not None:
+            row["delivered"] = (row["delivered"] or 0) + pledge.amount_delivered
+    for row in totals.values():
+        row["unconfirmed"] = max(row["pledged"] - (row["delivered"] or 0), 0)
+    return [totals[code] for code in sorted(totals)]
+
+
 @require_safe
 @public_page
 def company_detail(request, slug):
     company = get_object_or_404(Company.objects.public(), slug=slug)
     pledges = list(
-        timeline.with_deadline_moves(company.pledges.published())
+        timeline.with_deadline_moves(company.pledges.published().with_money())
         .defer("summary", "success_criteria")
         .order_by("-announced_on", "-pk")
     )
@@ -65,6 +84,8 @@ def company_detail(request, slug):
         "company": company,
         "pledges": pledges,
         "meter": meter.meter(company),
+        "money": money_totals(pledges),
+        "structured_data": structured.ld_json(structured.organization(company)),
         "chart": charts.deadline_chart(pledges),
     }
     return render(request, "commitments/company_detail.html", context)

@@ -23,6 +23,10 @@ TIMELINE_COLUMNS = [
     "pledge__status",
     "pledge__company__slug",
     "pledge__company__name",
+    # A "payment confirmed" event's headline names the payment.
+    "disbursement__amount",
+    "disbursement__currency",
+    "disbursement__recipient",
 ]
 # Above this many companies the filter becomes a text field: a select would weigh megabytes.
 COMPANY_SELECT_LIMIT = 200

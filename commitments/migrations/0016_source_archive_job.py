@@ -13,7 +13,7 @@ def watch_columns(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0013_source_checks_and_archive'),
+        ('commitments', '0015_money_followed'),
     ]
 
     operations = [
