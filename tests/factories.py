@@ -6,7 +6,16 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.models import (
+    Company,
+    CompanyContact,
+    Disbursement,
+    Pledge,
+    PledgeEvent,
+    Reply,
+    ReplyRequest,
+    Source,
+)
 
 
 def ensure_roles():
@@ -24,9 +33,13 @@ def ensure_roles():
     page_codenames = importlib.import_module(
         "commitments.migrations.0005_editors_edit_pages"
     ).PAGE_PERMISSIONS
+    money_codenames = importlib.import_module(
+        "commitments.migrations.0015_money_followed"
+    ).PERMISSIONS
     page_permissions = Permission.objects.filter(
-        content_type__app_label="commitments", codename__in=page_codenames
+        content_type__app_label="commitments", codename__in=[*page_codenames, *money_codenames]
     )
+    reply_roles = importlib.import_module("commitments.migrations.0014_right_of_reply").ROLES
     for name, wanted in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(
@@ -35,6 +48,11 @@ def ensure_roles():
                 for app_label, codename in wanted
             ]
             + list(page_permissions)
+            + list(
+                Permission.objects.filter(
+                    content_type__app_label="commitments", codename__in=reply_roles[name]
+                )
+            )
         )
 
 
@@ -103,3 +121,58 @@ class EventFactory(factory.django.DjangoModelFactory):
     kind = PledgeEvent.Kind.NOTE
     occurred_on = dt.date(2020, 7, 1)
     rationale = "Something happened."
+
+
+class DisbursementFactory(factory.django.DjangoModelFactory):
+    """A confirmed payment, written directly (no event): ``workflow.record_disbursement``
+    is what staff use, and what tests of the history call."""
+
+    class Meta:
+        model = Disbursement
+
+    pledge = factory.SubFactory(
+        PledgeFactory, amount_pledged=10_000_000, currency="USD", is_published=True
+    )
+    recipient = factory.Sequence(lambda n: f"Charity {n}")
+    amount = 1000
+    currency = factory.LazyAttribute(lambda d: d.pledge.currency)
+    paid_on = dt.date(2020, 7, 1)
+    source = factory.LazyAttribute(lambda d: SourceFactory(pledge=d.pledge))
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanyContact
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    role = "Head of Communications"
+    email = factory.Sequence(lambda n: f"contact{n}@company.example.com")
+
+
+class ReplyRequestFactory(factory.django.DjangoModelFactory):
+    """A request as if sent (no email: use ``replies.ask_for_response`` for the real thing)."""
+
+    class Meta:
+        model = ReplyRequest
+        skip_postgeneration_save = True
+
+    pledge = factory.SubFactory(PledgeFactory)
+    question = "Has the pledge been kept?"
+    reply_by = dt.date(2021, 6, 24)
+
+    @factory.post_generation
+    def contacts(self, create, contacts, **kwargs):
+        if create:
+            self.contacts.set(contacts or [ContactFactory(company=self.pledge.company)])
+
+
+class ReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reply
+
+    request = factory.SubFactory(ReplyRequestFactory)
+    body = "We kept it: see our report."
+    links = factory.LazyFunction(lambda: ["https://company.example.com/report"])
+    name = "Pat Example"
+    role = "Head of Sustainability"

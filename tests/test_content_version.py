@@ -5,14 +5,22 @@ from django.db import connection
 
 from commitments.models import ContentVersion, Page, Pledge
 from commitments.models.content import PUBLIC_TABLES
-from tests.factories import EventFactory, SourceFactory
+from tests.factories import (
+    DisbursementFactory,
+    EventFactory,
+    ReplyFactory,
+    ReplyRequestFactory,
+    SourceFactory,
+)
 
 
 @pytest.fixture
 def public_rows(pledge):
     source = SourceFactory(pledge=pledge)
     EventFactory(pledge=pledge).sources.add(source)
+    DisbursementFactory(pledge=pledge, source=source)
     Page.objects.create(slug="about", title="About", body="Who we are.")
+    ReplyFactory(request=ReplyRequestFactory(pledge=pledge))
 
 
 def moved(write):
@@ -58,3 +66,13 @@ def test_subscribers_and_notifications_are_not_public_content(pledge):
     from commitments.models import Subscriber
 
     assert not moved(lambda: Subscriber.objects.create(email="reader@example.org"))
+
+
+def test_a_reply_page_visit_and_the_contacts_reminder_leave_the_version_alone(pledge):
+    from commitments.models import ReplyRequest
+
+    request = ReplyRequestFactory(pledge=pledge)
+    rows = ReplyRequest.objects.filter(pk=request.pk)
+    assert not moved(lambda: rows.update(opened_at="2021-06-11T00:00Z"))
+    assert not moved(lambda: rows.update(contacts_reminded_at="2021-06-11T00:00Z"))
+    assert moved(lambda: rows.update(lapsed_at="2021-06-25T00:00Z"))

@@ -14,6 +14,10 @@ URLS = [
     "/?q=bulk&year=2019",
     "/?before=2019-06-01.40",
     "/?after=2019-06-01.40",
+    "/pledges/",
+    "/pledges/?status=kept&sort=deadline",
+    "/pledges/?deadline=overdue&company=firm-00000&page=2",
+    "/pledges/?sort=company&q=bulk&category=donation",
     "/pledges/bulk-0/",
     "/pledges/bulk-0/feed/",
     "/pledges/bulk-0/deadline.ics",
@@ -33,6 +37,9 @@ URLS = [
     "/api/v1/companies/",
     "/api/v1/companies/firm-00000/",
     "/api/v1/events/",
+    "/api/v1/openapi.json",
+    "/api/",
+    "/datapackage.json",
     "/sitemap.xml",
     "/sitemap-pledges.xml",
     "/sitemap-companies.xml",
@@ -59,7 +66,10 @@ def test_query_counts_do_not_grow_with_the_number_of_pledges(client):
     large = {url: count_queries(client, url) for url in URLS}
     assert large == small
     # The pages that matter most stay cheap in absolute terms too (one query of each is
-    # the content version, read from the database so every process agrees on it).
-    assert small["/"] <= 7
+    # the content version, read from the database so every process agrees on it). The
+    # home page's meter is one of them on a cold cache, none once memoised.
+    assert small["/"] <= 8
+    assert small["/pledges/"] <= 5
+    assert small["/companies/"] <= 3
     assert small["/pledges/bulk-0/"] <= 5
     print({url: small[url] for url in URLS})

@@ -133,12 +133,17 @@ class TrackerAdminSite(admin.AdminSite):
         return enrol_first
 
     def get_urls(self):
-        from commitments.admin import accounts
+        from commitments.admin import accounts, preferences
 
         return [
             path("invite/", self.admin_view(accounts.invite_view), name="invite"),
             path("welcome/<uidb64>/<token>/", accounts.welcome_view, name="welcome"),
             path("two-factor/", accounts.two_factor_view, name="two_factor"),
+            path(
+                "reminder-emails/",
+                self.admin_view(preferences.reminder_emails_view),
+                name="reminder_emails",
+            ),
             *super().get_urls(),
         ]
 

@@ -235,6 +235,15 @@ TRACKER_UPCOMING_REMINDER_DAYS = [
 ]
 TRACKER_OVERDUE_REMINDER_DAYS = env.int("TRACKER_OVERDUE_REMINDER_DAYS", default=7)
 TRACKER_STAFF_EMAILS = env.list("TRACKER_STAFF_EMAILS", default=[])
+# Daily digests (commitments/domain/digests.py): under the automatic preference, a staff
+# member gets at most TRACKER_DIGEST_THRESHOLD reminders a day one by one; the rest, and all
+# of those who chose the digest, arrive in one email at TRACKER_DIGEST_HOUR, tracker time.
+TRACKER_DIGEST_THRESHOLD = env.int("TRACKER_DIGEST_THRESHOLD", default=5)
+TRACKER_DIGEST_HOUR = env.int("TRACKER_DIGEST_HOUR", default=8)
+if not 0 <= TRACKER_DIGEST_HOUR <= 23 or TRACKER_DIGEST_THRESHOLD < 0:
+    raise ImproperlyConfigured(
+        "TRACKER_DIGEST_HOUR must be an hour from 0 to 23 and TRACKER_DIGEST_THRESHOLD >= 0."
+    )
 # Delivery (see commitments/delivery.py). A transient failure (a 4xx reply, a timeout, the
 # server unreachable) is retried about TRACKER_EMAIL_RETRY_SECONDS * 2**(attempt-1) after
 # that failure, at most TRACKER_EMAIL_RETRY_MAX_SECONDS (±50% jitter), until
@@ -264,8 +273,41 @@ TRACKER_ALERT_RATE_PER_ADDRESS = env.str("TRACKER_ALERT_RATE_PER_ADDRESS", defau
 # forgets every suppressed address); unset, it follows SECRET_KEY.
 TRACKER_ALERT_HASH_KEY = env.str("TRACKER_ALERT_HASH_KEY", default="") or SECRET_KEY
 # Notifications per delivery task: one SMTP connection carries a whole batch.
+# Right of reply: the default days a company has to answer, and the days its link keeps
+# working after that (a late reply is still welcome, and still dated as late).
+TRACKER_REPLY_DAYS = env.int("TRACKER_REPLY_DAYS", default=14)
+TRACKER_REPLY_GRACE_DAYS = env.int("TRACKER_REPLY_GRACE_DAYS", default=7)
+TRACKER_REPLY_RATE_PER_IP = env.str("TRACKER_REPLY_RATE_PER_IP", default="10/h")
+# Whom a company writes to about a link that no longer works (the reply pages name it).
+TRACKER_CONTACT_EMAIL = env.str("TRACKER_CONTACT_EMAIL", default="") or DEFAULT_FROM_EMAIL
 TRACKER_DELIVERY_BATCH_SIZE = env.int("TRACKER_DELIVERY_BATCH_SIZE", default=200)
 RATELIMIT_USE_CACHE = "default"
+
+# Fetching sources (commitments/domain/fetching.py): the link checker and the archiver.
+# Host names (or host:port) that may resolve to private or loopback addresses; for tests
+# that run a local server. Empty in every real deployment.
+TRACKER_FETCH_ALLOWED_HOSTS = [
+    h.lower() for h in env.list("TRACKER_FETCH_ALLOWED_HOSTS", default=[])
+]
+TRACKER_FETCH_TIMEOUT_SECONDS = env.float("TRACKER_FETCH_TIMEOUT_SECONDS", default=10.0)
+TRACKER_FETCH_MAX_REDIRECTS = env.int("TRACKER_FETCH_MAX_REDIRECTS", default=5)
+TRACKER_FETCH_MAX_BYTES = env.int("TRACKER_FETCH_MAX_BYTES", default=1024 * 1024)
+# Link checking (commitments/domain/linkcheck.py): each source every TRACKER_SOURCE_CHECK_DAYS,
+# spread over that period; a source failing longer than TRACKER_SOURCE_BROKEN_DAYS is broken.
+TRACKER_SOURCE_CHECK_DAYS = env.int("TRACKER_SOURCE_CHECK_DAYS", default=7)
+TRACKER_SOURCE_BROKEN_DAYS = env.int("TRACKER_SOURCE_BROKEN_DAYS", default=7)
+# Requests to one host per minute, across all workers (the rest wait for the next minute).
+TRACKER_LINKCHECK_PER_HOST_PER_MINUTE = env.int("TRACKER_LINKCHECK_PER_HOST_PER_MINUTE", default=6)
+# Sources one run of the checker takes at most (beat runs it every minute).
+TRACKER_LINKCHECK_BATCH_SIZE = env.int("TRACKER_LINKCHECK_BATCH_SIZE", default=30)
+# Archiving new sources (commitments/domain/archiving.py): the Internet Archive's Save Page
+# Now API in production; off (empty) in development and tests unless set.
+TRACKER_ARCHIVE_URL = env.str(
+    "TRACKER_ARCHIVE_URL", default="https://web.archive.org/save" if PRODUCTION else ""
+)
+# Save Page Now keys (archive.org/account/s3.php); without them requests are anonymous.
+TRACKER_ARCHIVE_ACCESS_KEY = env.str("TRACKER_ARCHIVE_ACCESS_KEY", default="")
+TRACKER_ARCHIVE_SECRET_KEY = env.str("TRACKER_ARCHIVE_SECRET_KEY", default="")
 # Every key="ip" limit counts per client, derived from TRUSTED_PROXY_COUNT as axes does.
 RATELIMIT_IP_META_KEY = "tracker.security.client_ip"
 
@@ -296,6 +338,10 @@ LOGGING = {
         # Celery installs its own handlers; let its records reach ours with the same format.
         "celery": {"level": env.str("LOG_LEVEL", default="INFO")},
         "axes": {"level": "WARNING"},
+        # One line per request, naming the address the link checker pinned: the checker's
+        # own records say what matters.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

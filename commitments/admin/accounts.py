@@ -35,6 +35,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from commitments.admin.permissions import denied
+from commitments.admin.preferences import ReminderPreferenceInline
 from commitments.domain import site
 
 User = get_user_model()
@@ -135,6 +136,7 @@ def welcome_view(request, uidb64, token):
         return redirect("admin:index")
     context = {
         **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,  # nothing in it is theirs yet
         "form": form,
         "invitee": user,
         "title": "Choose your password",
@@ -175,6 +177,7 @@ def two_factor_view(request):
         "form": form,
         "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=4),
         "key": device.config_url.split("secret=", 1)[1].split("&", 1)[0],
+        "is_nav_sidebar_enabled": False,
         "title": "Turn on two-factor",
     }
     return render(request, "admin/accounts/two_factor.html", context)
@@ -204,6 +207,7 @@ def reset_two_factor(modeladmin, request, queryset):
 
 class StaffUserAdmin(UserAdmin):
     actions = [reset_two_factor]
+    inlines = [ReminderPreferenceInline]
 
 
 admin.site.unregister(User)

@@ -3,7 +3,25 @@ from django.db.models import Count
 
 from commitments.admin.display import URL_FORMFIELDS, admin_link, deadline_badge
 from commitments.admin.history import HistoryAdmin
-from commitments.models import Company, Pledge
+from commitments.models import Company, CompanyContact, Pledge
+
+
+class CompanyContactInline(admin.TabularInline):
+    model = CompanyContact
+    extra = 0
+    fields = ["name", "role", "email", "added_by", "added_at"]
+    readonly_fields = ["added_by", "added_at"]
+    verbose_name_plural = "contacts for requests for comment (never shown publicly)"
+
+
+def save_contacts(request, formset):
+    """Stamp who added each new contact."""
+    for contact in formset.save(commit=False):
+        if contact.pk is None:
+            contact.added_by = request.user
+        contact.save()
+    for contact in formset.deleted_objects:
+        contact.delete()
 
 
 class PledgeSummaryInline(admin.TabularInline):
@@ -43,7 +61,13 @@ class CompanyAdmin(HistoryAdmin):
     list_display = ["name", "website", "pledge_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [PledgeSummaryInline]
+    inlines = [CompanyContactInline, PledgeSummaryInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is CompanyContact:
+            save_contacts(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(pledge_total=Count("pledges"))

@@ -74,3 +74,55 @@ class CompanyFilter(admin.SimpleListFilter):
         if value and value.isdigit():
             return queryset.filter(company_id=int(value))
         return queryset
+
+
+class LinkStatusFilter(admin.SimpleListFilter):
+    """What the link checker last found: broken (failing for more than
+    TRACKER_SOURCE_BROKEN_DAYS), failing (not broken yet), working, not checked yet."""
+
+    title = "link status"
+    parameter_name = "link"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("broken", "Broken sources"),
+            ("failing", "Failing, not broken yet"),
+            ("ok", "Working"),
+            ("unchecked", "Not checked yet"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "broken":
+            return queryset.broken()
+        if value == "failing":
+            return queryset.failing().filter(broken_since__isnull=True)
+        if value == "ok":
+            return queryset.filter(first_failed_at__isnull=True, last_checked_at__isnull=False)
+        if value == "unchecked":
+            return queryset.filter(last_checked_at__isnull=True)
+        return queryset
+
+
+class ArchiveFilter(admin.SimpleListFilter):
+    title = "archived copy"
+    parameter_name = "archive"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", "Has an archived copy"),
+            ("waiting", "Waiting for the archive"),
+            ("failed", "Archiving failed"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "yes":
+            return queryset.exclude(archive_url="")
+        if value == "waiting":
+            return queryset.filter(archive_url="", archive_due_at__isnull=False)
+        if value == "failed":
+            return queryset.filter(archive_url="", archive_due_at__isnull=True).exclude(
+                archive_error=""
+            )
+        return queryset

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from commitments.domain import calendar
 from commitments.domain.validators import validate_plain_text, validate_web_url
-from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent, Source
+from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent, ReplyRequest, Source
 
 # One date format in and out (YYYY-MM-DD), with the admin's calendar picker: a browser's own
 # date input shows the reader's locale (mm/dd/yyyy here) while the help text says YYYY-MM-DD.
@@ -131,6 +131,20 @@ class RecordVerdictForm(_WorkflowForm):
         help_text="Kept, partially kept and broken need at least one source, here or new below.",
     )
 
+    record_anyway = forms.BooleanField(
+        label="Record anyway",
+        required=False,
+        help_text="The company was asked for comment and its reply-by date has not passed.",
+    )
+    reply_anyway_reason = forms.CharField(
+        label="Why it cannot wait",
+        required=False,
+        max_length=2000,
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the request for comment (staff only).",
+    )
+
     field_order = ["version", "status", "rationale", "existing_sources"]
 
     def __init__(self, *args, pledge, **kwargs):
@@ -138,6 +152,10 @@ class RecordVerdictForm(_WorkflowForm):
         # Only this pledge's sources can be ticked; any other id is an invalid choice.
         self.fields["existing_sources"].queryset = pledge.sources.all()
         self.fields["status"].initial = pledge.status
+        self.open_requests = list(ReplyRequest.objects.open().filter(pledge=pledge))
+        if not self.open_requests:
+            # Nothing to confirm: the two fields are not shown at all.
+            del self.fields["record_anyway"], self.fields["reply_anyway_reason"]
 
     def clean(self):
         cleaned = super().clean()
@@ -147,10 +165,27 @@ class RecordVerdictForm(_WorkflowForm):
         has_source = cleaned.get("existing_sources") or typed_new_source
         if cleaned.get("status") in FINAL_STATUSES and not has_source:
             self.add_error("existing_sources", SOURCES_REQUIRED)
+        if self.open_requests and cleaned.get("status") in FINAL_STATUSES:
+            if not cleaned.get("record_anyway"):
+                self.add_error(
+                    "record_anyway",
+                    "The company has until "
+                    f"{calendar.human_date(max(r.reply_by for r in self.open_requests))} to reply. "
+                    "Tick “record anyway” and give a reason to rule before then.",
+                )
+            elif not (cleaned.get("reply_anyway_reason") or "").strip():
+                self.add_error(
+                    "reply_anyway_reason", "Say why the verdict cannot wait for the reply."
+                )
         return cleaned
 
     def chosen_sources(self):
         return list(self.cleaned_data["existing_sources"])
+
+    def reason_to_record_anyway(self):
+        if self.cleaned_data.get("record_anyway"):
+            return self.cleaned_data.get("reply_anyway_reason") or None
+        return None
 
 
 class MoveDeadlineForm(_WorkflowForm):

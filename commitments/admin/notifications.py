@@ -41,6 +41,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "retry_after",
         "failing_since",
         "sent_at",
+        "digest",
     ]
 
     @admin.display(description="last error")

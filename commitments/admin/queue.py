@@ -5,13 +5,14 @@ to the pledge and, for reviewers, straight to its record-verdict page.
 """
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
 from commitments.admin.display import admin_link
 from commitments.admin.mixins import PledgeSearchMixin, ReadOnlyAdminMixin
-from commitments.models import PledgeAwaitingVerdict
+from commitments.models import PledgeAwaitingVerdict, Reply, ReplyRequest
 
 
 @admin.register(PledgeAwaitingVerdict)
@@ -23,6 +24,7 @@ class AwaitingVerdictAdmin(PledgeSearchMixin, ReadOnlyAdminMixin, admin.ModelAdm
         "days_overdue_column",
         "owner",
         "status",
+        "reply_column",
     ]
     list_display_links = None
     list_select_related = ["company", "owner"]
@@ -31,7 +33,21 @@ class AwaitingVerdictAdmin(PledgeSearchMixin, ReadOnlyAdminMixin, admin.ModelAdm
     actions = None
 
     def get_queryset(self, request):
-        return PledgeAwaitingVerdict.objects.awaiting_verdict()
+        # Two EXISTS columns, not a query per row: is a reply awaited, or in and unjudged?
+        return PledgeAwaitingVerdict.objects.awaiting_verdict().annotate(
+            reply_awaited=Exists(ReplyRequest.objects.open().filter(pledge=OuterRef("pk"))),
+            reply_in=Exists(Reply.objects.pending().filter(request__pledge=OuterRef("pk"))),
+        )
+
+    @admin.display(description="company's reply")
+    def reply_column(self, pledge):
+        if pledge.reply_in:
+            return format_html(
+                '<span class="tracker-badge soon">{}</span>', "reply in: publish or withhold"
+            )
+        if pledge.reply_awaited:
+            return format_html('<span class="tracker-badge later">{}</span>', "reply pending")
+        return "—"
 
     def get_ordering(self, request):
         return ["deadline", "pk"]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
+from commitments.domain import reminders
 from commitments.domain.spreadsheets import inert_cell
 from commitments.models import Company, Pledge
 
@@ -74,7 +75,6 @@ IMPORT_FIELDS = [
     "deadline",
     "is_published",
     "amount_pledged",
-    "amount_delivered",
     "currency",
     "delivered_may_exceed_pledged",
 ]
@@ -121,8 +121,12 @@ class PledgeImportResource(resources.ModelResource):
         self._user = kwargs.get("user")
 
     def after_import(self, dataset, result, **kwargs):
-        # For the preview: which companies committing would create.
+        # For the preview: which companies committing would create, and the staff reminders
+        # it would cause (the import runs, then is rolled back, so the rows are there now).
         result.companies_created = list(dict.fromkeys(self.fields["company"].widget.created))
+        ids = [row.object_id for row in result.rows if row.object_id is not None]
+        pledges = Pledge.objects.filter(pk__in=ids).select_related("owner")
+        result.reminders = reminders.forecast(pledges)
 
     def before_import_row(self, row, **kwargs):
         self._row_number = kwargs.get("row_number")
@@ -172,6 +176,11 @@ class PledgeExportResource(PledgeImportResource):
     """The same columns plus what the tracker owns, so an export reads back in as new rows."""
 
     status = fields.Field(attribute="status", column_name="status")
+    # The sum of the payments a source confirms: exported, never imported (payments are
+    # recorded one by one, each with its source).
+    amount_delivered = fields.Field(
+        attribute="amount_delivered", column_name="amount_delivered", readonly=True
+    )
     owner = fields.Field(
         attribute="owner",
         column_name="owner",
@@ -180,8 +189,17 @@ class PledgeExportResource(PledgeImportResource):
 
     class Meta:
         model = Pledge
-        fields = ["id", "slug", *IMPORT_FIELDS, "status", "owner"]
-        export_order = ["id", "company", "title", "slug", *IMPORT_FIELDS[2:], "status", "owner"]
+        fields = ["id", "slug", *IMPORT_FIELDS, "amount_delivered", "status", "owner"]
+        export_order = [
+            "id",
+            "company",
+            "title",
+            "slug",
+            *IMPORT_FIELDS[2:],
+            "amount_delivered",
+            "status",
+            "owner",
+        ]
 
     def export_field(self, field, instance, **kwargs):
         # Staff open these files in a spreadsheet: no cell may run as a formula.

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from commitments.admin.display import deadline_badge
 from commitments.admin.forms import MoveDeadlineForm, RecordVerdictForm
-from commitments.domain import workflow
+from commitments.domain import tasks, workflow
 
 # Keys of the workflow's and Source.full_clean()'s errors → the form field that shows them.
 SOURCE_FIELDS = {
@@ -31,7 +31,11 @@ SOURCE_FIELDS = {
     "publisher": "new_source_publisher",
     "published_on": "new_source_published_on",
 }
-VERDICT_FIELDS = {**SOURCE_FIELDS, "sources": "existing_sources"}
+VERDICT_FIELDS = {
+    **SOURCE_FIELDS,
+    "sources": "existing_sources",
+    "reply_anyway_reason": "record_anyway",
+}
 DEADLINE_FIELDS = {**SOURCE_FIELDS, "source": "existing_source"}
 
 
@@ -46,6 +50,7 @@ def record_verdict_view(model_admin, request, object_id):
             effective_on=form.cleaned_data["effective_on"],
             actor=request.user,
             expected_version=form.cleaned_data["version"],
+            reply_anyway_reason=form.reason_to_record_anyway(),
         )
 
     def done(pledge, event):
@@ -121,6 +126,7 @@ def _workflow_page(
                     if new_source is not None:
                         new_source._change_reason = "Cited as evidence"
                         new_source.save()
+                        tasks.archive_after_commit([new_source])
                     event = run(form, pledge, new_source)
             except workflow.StaleEdit as error:
                 stale = error.pledge

@@ -23,6 +23,11 @@ def today():
     return timezone.localdate(timezone=tracker_zone())
 
 
+def local_date(moment):
+    """The calendar date of an aware moment where the tracker is."""
+    return timezone.localdate(moment, timezone=tracker_zone())
+
+
 def start_of_day(day):
     """The aware moment ``day`` begins in the tracker's zone, in UTC."""
     local = dt.datetime.combine(day, dt.time.min, tzinfo=tracker_zone())

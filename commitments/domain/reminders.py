@@ -17,7 +17,8 @@ Sweeping one pledge, in one transaction:
    there first, so stop.
 4. Write the "deadline passed" event (once: a constraint backs this up), one
    Notification per recipient (the unique constraint keeps them single), and
-   queue their delivery, and the event's subscriber alerts, after commit.
+   queue their delivery (or hold them for the recipient's daily digest: ``digests``),
+   and the event's subscriber alerts, after commit.
 """
 
 import dataclasses
@@ -30,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.alerts.tasks import fan_out_after_commit
-from commitments.domain import schedule
+from commitments.domain import digests, schedule
 from commitments.mail import delivery
 from commitments.models import Heartbeat, Notification, Pledge, PledgeEvent
 
@@ -81,14 +82,21 @@ class SweepReport:
     unaddressed: int = 0  # reminders due with nobody to send them to
     errors: int = 0
     requeued: int = 0
+    held: int = 0  # reminders held for their recipient's daily digest
+    digests: int = 0
 
     def as_dict(self):
         return dataclasses.asdict(self)
 
     def lines(self):
+        digested = (
+            f"{self.held} held for a digest, {self.digests} digest(s) sent, "
+            if self.held or self.digests
+            else ""
+        )
         yield (
             f"Checked {self.checked} pledge(s): {len(self.reminders)} reminder(s), "
-            f"{self.events} deadline-passed event(s), {self.requeued} email(s) re-queued, "
+            f"{self.events} deadline-passed event(s), {digested}{self.requeued} email(s) re-queued, "
             f"{self.unaddressed} with nobody to remind, {self.errors} error(s)."
         )
         yield from (f"  {line}" for line in self.reminders)
@@ -98,6 +106,7 @@ def sweep_deadlines(now=None):
     """The periodic job: remind about due pledges, re-queue stuck emails, record the run."""
     now = now or timezone.now()
     report = sweep_pledges(now)
+    report.digests = digests.send_due(now)
     report.requeued = delivery.recover(now)
     Heartbeat.record(Heartbeat.SWEEP, timezone.now(), report.as_dict())
     logger.info("Deadline sweep: %s", next(report.lines()))
@@ -202,6 +211,28 @@ def remind(pk, listed_at, now, report):
             queued_at__isnull=True,
         ).values_list("pk", flat=True)
     )
-    delivery.enqueue(ids)
+    _, held = digests.send_or_hold(ids, now)
+    report.held += held
     report.reminders.append(f"{due.kind} {due.occurrence}: {pledge} → {len(to)} recipient(s)")
     return due
+
+
+def forecast(pledges, now=None):
+    """What the sweep would send at once about these pledges (say, rows about to be
+    imported): {"pledges": how many have a reminder due, "now": emails sent at once,
+    "held": reminders held for the daily digest}."""
+    now = now or timezone.now()
+    due, pledges_due = {}, 0
+    for pledge in pledges:
+        if (
+            not schedule.needs_reminders(pledge)
+            or schedule.plan(pledge.deadline, now, [])[0] is None
+        ):
+            continue
+        pledges_due += 1
+        for email, user in recipients(pledge):
+            key = (email, user.pk if user else None)
+            due[key] = due.get(key, 0) + 1
+    going = digests.plan_for(due, now)
+    sent = sum(going.values())
+    return {"pledges": pledges_due, "now": sent, "held": sum(due.values()) - sent}

@@ -5,7 +5,7 @@ the kinds that check something for many rows at once (is this reader still
 subscribed?) do it with one query per batch instead of one per message.
 """
 
-from commitments.mail import alert_messages, staff_messages
+from commitments.mail import alert_messages, reply_messages, staff_messages
 from commitments.models import Notification
 
 Kind = Notification.Kind
@@ -13,8 +13,13 @@ BUILDERS = {
     Kind.UPCOMING: staff_messages.upcoming,
     Kind.PASSED: staff_messages.passed,
     Kind.OVERDUE: staff_messages.overdue,
+    Kind.DIGEST: staff_messages.digest,
     Kind.ALERT: alert_messages.build_alert,
     Kind.CONFIRM: alert_messages.build_confirmation,
+    Kind.REPLY_REQUEST: reply_messages.request_for_comment,
+    Kind.REPLY_REMINDER: reply_messages.reply_reminder,
+    Kind.REPLY_RECEIVED: reply_messages.reply_received,
+    Kind.REPLY_LAPSED: reply_messages.reply_lapsed,
 }
 PREPARERS = {Kind.ALERT: alert_messages.check_still_wanted}
 

@@ -1,4 +1,5 @@
-"""Staff reminder emails: the deadline is coming up, has passed, is still awaiting a verdict.
+"""Staff reminder emails: the deadline is coming up, has passed, is still awaiting a verdict;
+and the daily digest that lists held reminders in one email.
 
 Each builder first checks the reminder is still true (``_current_pledge``): a verdict
 recorded or a deadline moved since the row was written makes it ``Obsolete``.
@@ -9,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 
 from commitments.domain import calendar, schedule
 from commitments.mail.messages import Obsolete, absolute, render
+from commitments.models import Notification
 
 
 def verdict_url(pledge):
@@ -70,4 +72,57 @@ def overdue(notification):
         "overdue",
         f"Still awaiting a verdict, {days} days after the deadline: {pledge}",
         {**_staff_context(pledge), "days_overdue": days},
+    )
+
+
+def _digest_line(reminder):
+    """One pledge of a digest: (pledge, what is due), or None if no longer true."""
+    try:
+        pledge = _current_pledge(reminder)
+    except Obsolete:
+        return None
+    days = (calendar.today() - pledge.deadline).days
+    if days < 0:
+        what = f"deadline in {-days} day{'s' if days != -1 else ''}"
+    elif days == 0:
+        what = "deadline today"
+    else:
+        what = f"{days} day{'s' if days != 1 else ''} past the deadline"
+    return {
+        "pledge": pledge,
+        "what": what,
+        "admin_url": verdict_url(pledge),
+        "pledge_url": absolute(pledge.get_absolute_url()),
+    }
+
+
+def digest(notification):
+    """The reminders held for one person since the last digest, one line per pledge, each
+    still checked: a pledge ruled on or moved since is left out, and a digest left empty
+    is not sent."""
+    reminders = (
+        Notification.objects.filter(digest=notification)
+        .select_related("pledge__company")
+        .order_by("pledge__deadline", "pledge_id", "-pk")
+    )
+    lines, seen = [], set()
+    for reminder in reminders:
+        if reminder.pledge_id in seen:
+            continue
+        seen.add(reminder.pledge_id)
+        line = _digest_line(reminder)
+        if line is not None:
+            lines.append(line)
+    if not lines:
+        raise Obsolete("Every reminder in this digest was settled before it went out.")
+    count = len(lines)
+    return render(
+        notification,
+        "digest",
+        f"{count} pledge{'s' if count != 1 else ''} awaiting you: daily digest",
+        {
+            "lines": lines,
+            "count": count,
+            "preferences_url": absolute(reverse("admin:reminder_emails")),
+        },
     )

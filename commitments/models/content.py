@@ -32,10 +32,29 @@ PUBLIC_TABLES = {
     "commitments_company": (),
     # search_document is derived, by a trigger, from columns that are watched.
     "commitments_pledge": ("next_reminder_at", "search_document"),
-    "commitments_source": (),
+    # What the link checker and archiver write every run; archive_url, archived_at and
+    # broken_since are public (the pledge page shows them) and stay watched.
+    "commitments_source": (
+        "archive_due_at",
+        "archive_attempts",
+        "archive_error",
+        "archive_job",
+        "next_check_at",
+        "last_checked_at",
+        "last_status",
+        "last_error",
+        "last_ok_at",
+        "first_failed_at",
+        "final_url",
+        "archive_check",
+    ),
     "commitments_pledgeevent": ("alerts_queued_at",),
     "commitments_pledgeevent_sources": (),
     "commitments_page": (),
+    "commitments_disbursement": (),
+    # The right of reply: what the pledge page and company page say about requests.
+    "commitments_replyrequest": ("opened_at", "contacts_reminded_at"),
+    "commitments_reply": (),
 }
 TABLE = "commitments_contentversion"
 FUNCTION = "tracker_bump_content_version"
@@ -95,9 +114,17 @@ def _trigger_names(table):
     return [f"tracker_content_{table}_{op}" for op in ("ins", "del", "upd", "trunc")]
 
 
+def _existing(connection):
+    """The watched tables that exist now: an older migration (re)installing the triggers
+    runs before the migrations that create later public tables."""
+    with connection.cursor() as cursor:
+        present = set(connection.introspection.table_names(cursor))
+    return [table for table in PUBLIC_TABLES if table in present]
+
+
 def drop_triggers(schema_editor):
     connection = schema_editor.connection
-    for table in PUBLIC_TABLES:
+    for table in _existing(connection):
         for name in _trigger_names(table):
             if connection.vendor == "postgresql":
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
@@ -117,7 +144,8 @@ def install_triggers(schema_editor):
             f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger AS $$ "
             f"BEGIN {_BUMP_SQL['postgresql']}; RETURN NULL; END $$ LANGUAGE plpgsql"
         )
-    for table, excluded in PUBLIC_TABLES.items():
+    for table in _existing(connection):
+        excluded = PUBLIC_TABLES[table]
         columns = ", ".join(quote(c) for c in _watched_columns(connection, table, excluded))
         ins, dele, upd, trunc = _trigger_names(table)
         if connection.vendor == "postgresql":

@@ -24,6 +24,12 @@ class Notification(models.Model):
         OVERDUE = "overdue", "Still awaiting a verdict (staff)"
         ALERT = "alert", "Subscriber alert"
         CONFIRM = "confirm", "Subscription confirmation"
+        REPLY_REQUEST = "reply_request", "Request for comment (company)"
+        REPLY_REMINDER = "reply_reminder", "Reply-by date in 3 days (company)"
+        REPLY_RECEIVED = "reply_received", "Company replied (staff)"
+        REPLY_LAPSED = "reply_lapsed", "No reply by the reply-by date (staff)"
+        # One email listing a staff member's held reminders (commitments.domain.digests).
+        DIGEST = "digest", "Daily digest of reminders (staff)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -32,6 +38,10 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
         # No longer true when its turn came (a verdict was recorded, the deadline moved).
         SKIPPED = "skipped", "Skipped"
+        # A staff reminder waiting for its recipient's daily digest; never sent on its own.
+        HELD = "held", "Held for the daily digest"
+        # A held reminder the digest (``digest``) took over.
+        IN_DIGEST = "in_digest", "Listed in a digest"
 
     pledge = models.ForeignKey(
         "commitments.Pledge",
@@ -79,6 +89,10 @@ class Notification(models.Model):
     # Identifies the batch that claimed the row (pending → sending), so a worker only ever
     # marks the rows it claimed itself.
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # For a reminder listed in a daily digest: that digest's own row.
+    digest = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="listed"
+    )
 
     STAFF_REMINDER_KINDS = (Kind.UPCOMING, Kind.PASSED, Kind.OVERDUE)
 
@@ -90,13 +104,24 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["pledge", "kind", "occurrence", "recipient"],
                 name="notification_once_per_recipient",
-            )
+            ),
+            # The constraint above cannot hold a digest (no pledge: NULLs never clash).
+            models.UniqueConstraint(
+                fields=["kind", "occurrence", "recipient"],
+                condition=models.Q(kind="digest"),
+                name="one_digest_per_recipient_and_day",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["status", "created_at"],
                 name="notification_unfinished",
                 condition=models.Q(status__in=["pending", "sending"]),
+            ),
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_held",
+                condition=models.Q(status="held"),
             ),
         ]
 

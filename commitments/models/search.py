@@ -38,7 +38,7 @@ FUNCTION = "tracker_pledge_search_document"
 COMPANY_FUNCTION = "tracker_company_search_document"
 
 # Every name in the SQL below is a constant of this module, never user input.
-# Installed by migration 0012 (PostgreSQL only; SQLite has neither tsvector nor pg_trgm).
+# Installed by migration 0017 (PostgreSQL only; SQLite has neither tsvector nor pg_trgm).
 INSTALL_SQL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"""

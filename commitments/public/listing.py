@@ -9,15 +9,18 @@ no request counts the whole table.
 import datetime as dt
 
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce
 
+from commitments.domain import calendar
 from commitments.models import Category, Company, Pledge, PledgeEvent, Status, search
 
 SEARCH_MAX_LENGTH = 100
 PAGE_SIZE = 50
 SEARCH_RESULTS = 10  # the best matches listed above the timeline
 SEARCH_RANKED = 1000  # matches ranked at most (the newest); more are counted as "1,000+"
+# "Upcoming" on the pledge list: the same window as the home page's "coming up" box.
+UPCOMING_DAYS = 90
 
 
 class FilterForm(forms.Form):
@@ -64,6 +67,46 @@ class FilterForm(forms.Form):
         return cleaned
 
 
+class PledgeFilterForm(FilterForm):
+    """The pledge list's filters: the timeline's, plus where the deadline stands and an order."""
+
+    DEADLINES = [
+        ("", "Any deadline"),
+        ("overdue", "Overdue (passed, no final verdict)"),
+        ("upcoming", f"Due in the next {UPCOMING_DAYS} days"),
+        ("none", "No end date"),
+    ]
+    # sort value → (label, ordering); every ordering ends on pk so pages never overlap.
+    SORTS = {
+        "": ("Newest announced first", ("-announced_on", "-pk")),
+        "announced": ("Oldest announced first", ("announced_on", "pk")),
+        "deadline": ("Deadline, soonest first", (F("deadline").asc(nulls_last=True), "pk")),
+        "company": ("Company, A to Z", ("company__name", "-announced_on", "pk")),
+        "title": ("Title, A to Z", ("title", "pk")),
+    }
+
+    deadline = forms.ChoiceField(required=False, choices=DEADLINES)
+    sort = forms.ChoiceField(
+        required=False, choices=[(value, label) for value, (label, _) in SORTS.items()]
+    )
+
+    def ordering(self):
+        return self.SORTS[self.cleaned_data.get("sort") or ""][1]
+
+
+def filter_deadline(pledges, deadline):
+    if deadline == "overdue":
+        return pledges.overdue()
+    if deadline == "upcoming":
+        today = calendar.today()
+        return pledges.not_final().filter(
+            deadline__gte=today, deadline__lte=today + dt.timedelta(days=UPCOMING_DAYS)
+        )
+    if deadline == "none":
+        return pledges.filter(deadline__isnull=True)
+    return pledges
+
+
 def filter_pledges(pledges, filters, *, prefix=""):
     """Apply ``filters`` to a pledge queryset, or through ``prefix`` (e.g. "pledge__")."""
     q = Q()
@@ -80,10 +123,13 @@ def filter_pledges(pledges, filters, *, prefix=""):
 
 
 def public_pledges(filters=None, pledges=None):
-    """Published pledges matching the timeline filters (year: any event in that year)."""
-    pledges = (Pledge.objects if pledges is None else pledges).published()
+    """Published pledges matching the timeline filters (year: any event in that year), with
+    their confirmed money annotated (``with_money``) for the exports and the API."""
+    pledges = (Pledge.objects if pledges is None else pledges).published().with_money()
     filters = filters or {}
     pledges = filter_pledges(pledges, filters)
+    if "deadline" in filters:
+        pledges = filter_deadline(pledges, filters["deadline"])
     if "year" in filters:
         pledges = pledges.filter(
             Exists(

@@ -4,7 +4,15 @@ from django.urls import include, path
 from commitments.public import api, feeds
 from commitments.public.caching import public_page
 from commitments.public.sitemaps import SITEMAPS
-from commitments.public.views import companies, health, pages, pledges, timeline
+from commitments.public.views import (
+    apidocs,
+    companies,
+    health,
+    pages,
+    pledges,
+    replies,
+    timeline,
+)
 from commitments.public.views import downloads as opendata
 
 app_name = "commitments"
@@ -12,7 +20,9 @@ app_name = "commitments"
 urlpatterns = [
     path("health", health.health, name="health"),
     path("alerts/", include("commitments.alerts.urls")),
+    path("reply/<str:token>/", replies.reply, name="reply"),
     path("", timeline.home, name="home"),
+    path("pledges/", pledges.pledge_list, name="pledges"),
     path("pledges/<slug:slug>/", pledges.pledge_detail, name="pledge"),
     path("pledges/<slug:slug>/feed/", public_page(feeds.PledgeEventFeed()), name="pledge_feed"),
     path("pledges/<slug:slug>/deadline.ics", opendata.calendar_pledge, name="pledge_calendar"),
@@ -31,6 +41,9 @@ urlpatterns = [
     path("methodology/", pages.methodology, name="methodology"),
     path("corrections/", pages.corrections, name="corrections"),
     path("about/<slug:slug>/", pages.page, name="page"),
+    path("api/", apidocs.api_page, name="api"),
+    path("api/v1/openapi.json", apidocs.openapi_document, name="openapi"),
+    path("datapackage.json", apidocs.datapackage, name="datapackage"),
     path("api/v1/pledges/", api.pledges, name="api_pledges"),
     path("api/v1/pledges/<slug:slug>/", api.pledge, name="api_pledge"),
     path("api/v1/companies/", api.companies, name="api_companies"),

@@ -1,3 +1,4 @@
+import re
 from html import escape as _escape
 
 from django import template
@@ -25,16 +26,19 @@ def money(amount, currency=""):
     return f"{currency} {text}".strip()
 
 
-@register.filter
-def money_width(percent):
-    """A percentage clamped to 0–100 for an SVG bar, as a plain number string."""
-    if percent is None:
-        return "0"
-    return f"{min(max(float(percent), 0.0), 100.0):.2f}"
-
-
 # The one date format of pages and emails ("10 June 2021"); ISO 8601 in machine attributes.
 register.filter("human_date", calendar.human_date)
+
+
+# A sentence ends at . ! or ? followed by a space and a capital, digit or opening quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"‘(])")
+
+
+@register.filter
+def first_sentence(text):
+    """The first sentence of a plain-text paragraph (the whole text when it is one)."""
+    text = " ".join(str(text or "").split())
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
 
 
 @register.filter
@@ -74,8 +78,15 @@ def timeline_events(years_of_events):
             append(f'  <h3 class="month">{escape(month)}</h3>\n  <ol class="events">\n')
             for event in events:
                 day = event.occurred_on
+                payment = None
+                if event.kind == PledgeEvent.Kind.DISBURSEMENT:
+                    payment = (
+                        event.disbursement__amount,
+                        event.disbursement__currency,
+                        event.disbursement__recipient,
+                    )
                 headline = PledgeEvent.describe(
-                    event.kind, event.new_status, event.old_deadline, event.new_deadline
+                    event.kind, event.new_status, event.old_deadline, event.new_deadline, payment
                 )
                 status = event.pledge__status
                 append(

@@ -1,10 +1,11 @@
 from django import template
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.text import capfirst
 
 from commitments.domain import calendar
-from commitments.models import Pledge
+from commitments.models import Pledge, Source
 
 register = template.Library()
 
@@ -16,6 +17,19 @@ def awaiting_verdict_panel(context):
     if not (user.has_perm("commitments.view_pledge") or user.has_perm("commitments.change_pledge")):
         return {"show": False}
     return {"show": True, "count": Pledge.objects.awaiting_verdict().count()}
+
+
+@register.inclusion_tag("admin/commitments/_broken_sources_panel.html", takes_context=True)
+def broken_sources_panel(context):
+    """How many sources the link checker calls broken, linked to that filter."""
+    user = context["request"].user
+    if not user.has_perm("commitments.view_source"):
+        return {"show": False}
+    return {
+        "show": True,
+        "count": Source.objects.broken().count(),
+        "days": settings.TRACKER_SOURCE_BROKEN_DAYS,
+    }
 
 
 @register.filter

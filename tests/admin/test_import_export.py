@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments.models import Company, Pledge, PledgeEvent
-from tests.factories import CompanyFactory, PledgeFactory
+from tests.factories import CompanyFactory, PledgeFactory, UserFactory
 from tests.security.html_checks import active_content
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +161,7 @@ def test_export_of_the_selection_is_csv_of_those_pledges(editor_client, companie
     lines = response.content.decode().splitlines()
     assert lines[0] == (
         "id,company,title,slug,summary,success_criteria,category,announced_on,deadline,"
-        "is_published,amount_pledged,amount_delivered,currency,delivered_may_exceed_pledged,"
+        "is_published,amount_pledged,currency,delivered_may_exceed_pledged,amount_delivered,"
         "status,owner"
     )
     assert len(lines) == 2
@@ -318,3 +318,46 @@ def test_missing_companies_are_refused_unless_staff_tick_create_and_then_listed(
     assert not Company.objects.filter(name="Microsoft").exists()  # a preview writes nothing
     confirm(editor_client, preview)
     assert Pledge.objects.get(company__name="Microsoft").slug == "microsoft-no-sales-to-police"
+
+
+class TestThePreviewCountsTheReminders:
+    """Importing four overdue pledges used to email each Reviewer four times, unannounced."""
+
+    def overdue_rows(self, n):
+        return HEADER + "".join(
+            f"Amazon,Overdue pledge {i},Criteria,policy_change,2019-01-01,2020-01-{i + 1:02},1\n"
+            for i in range(n)
+        )
+
+    def notice(self, response):
+        html = response.content.decode()
+        start = html.index('id="import-reminders">') + len('id="import-reminders">')
+        return " ".join(html[start : html.index("</p>", start)].split())
+
+    def test_it_says_how_many_emails_committing_sends_at_once(
+        self, editor_client, companies, reviewer
+    ):
+        UserFactory(username="sam", groups=["Reviewers"])
+        preview = upload_csv(editor_client, self.overdue_rows(4))
+        assert self.notice(preview) == (
+            "Committing causes 8 staff reminder emails at once about 4 pledges past or near "
+            "their deadline."
+        )
+        assert Pledge.objects.count() == 0
+
+    def test_and_how_many_wait_for_the_daily_digest(self, editor_client, companies, reviewer):
+        preview = upload_csv(editor_client, self.overdue_rows(7))
+        assert self.notice(preview) == (
+            "Committing causes 5 staff reminder emails at once about 7 pledges past or near "
+            "their deadline, and holds 2 more for the recipients’ daily digests."
+        )
+
+    def test_pledges_far_from_their_deadline_cause_none(self, editor_client, companies, reviewer):
+        preview = upload_csv(
+            editor_client,
+            HEADER + "Amazon,Far away,Criteria,policy_change,2019-01-01,2099-01-01,1\n",
+        )
+        assert self.notice(preview) == (
+            "Committing causes no staff reminder now: no imported pledge is past or near its "
+            "deadline."
+        )

@@ -12,7 +12,7 @@ from commitments.domain import reminders, workflow
 from commitments.mail import delivery
 from commitments.models import Notification, PledgeEvent, Subscriber, Suppression
 from tests.alerts.conftest import follow, follow_many, sent_to
-from tests.factories import CompanyFactory, EventFactory, PledgeFactory
+from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
 
 
 def verdict(pledge, actor, status="in_progress"):
@@ -221,3 +221,36 @@ def test_a_broker_outage_does_not_fail_the_change_that_made_the_event(
         )
     event = PledgeEvent.objects.get(pledge=pledge, kind="status_changed")
     assert event.alerts_queued_at is None  # left for the periodic fan-out to pick up
+
+
+def test_a_verdict_alert_gives_the_rationale_and_the_evidence_not_only_a_link(
+    pledge, superuser, committed
+):
+    follow("ann@example.org")
+    source = SourceFactory(
+        pledge=pledge,
+        url="https://news.example.com/kept",
+        title="Moratorium <extended> & kept",
+        publisher="Example News",
+        archive_url="https://web.archive.org/web/2021/https://news.example.com/kept",
+    )
+    with committed():
+        workflow.record_verdict(
+            pledge,
+            status="kept",
+            rationale="The ban held for the full year.",
+            sources=[source],
+            actor=superuser,
+        )
+    [alert] = mail.outbox
+    assert "Why: The ban held for the full year." in alert.body
+    assert (
+        "- Moratorium <extended> & kept, Example News: https://news.example.com/kept"
+        " (archived copy: https://web.archive.org/web/2021/https://news.example.com/kept)"
+    ) in alert.body
+    html = alert.alternatives[0].content
+    assert "<strong>Why:</strong> The ban held for the full year." in html
+    assert (
+        '<a href="https://news.example.com/kept">Moratorium &lt;extended&gt; &amp; kept</a>'
+        ", Example News"
+    ) in html

@@ -1,12 +1,13 @@
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from commitments.domain import calendar
-from commitments.models import FINAL_STATUSES, Company, Pledge, Status
-from commitments.public import charts
+from commitments.models import FINAL_STATUSES, Company, Status
+from commitments.models.pledges import CENT
+from commitments.public import charts, meter, structured
 from commitments.public import listing as timeline
 from commitments.public.caching import public_page
 
@@ -14,34 +15,35 @@ INDEX_PAGE_SIZE = 100
 PLEDGE_PAGE_SIZE = 40
 
 
-def _published_count():
-    return Coalesce(
-        Subquery(
-            Pledge.objects.published()
-            .filter(company=OuterRef("pk"))
-            .order_by()
-            .values("company")
-            .annotate(n=Count("pk"))
-            .values("n")
-        ),
-        0,
-    )
+def _records():
+    """Per company: published pledges, and how many are kept, partly kept, broken or open."""
+    published = Q(pledges__is_published=True)
+    return {
+        "pledge_count": Count("pledges", filter=published),
+        "kept": Count("pledges", filter=published & Q(pledges__status=Status.KEPT)),
+        "partly": Count("pledges", filter=published & Q(pledges__status=Status.PARTIALLY_KEPT)),
+        "broken": Count("pledges", filter=published & Q(pledges__status=Status.BROKEN)),
+        "open": Count("pledges", filter=published & ~Q(pledges__status__in=FINAL_STATUSES)),
+    }
 
 
 @require_safe
 @public_page
 def company_index(request):
-    """Companies with published pledges, A–Z, a keyset page at a time (``?after=<name>``)."""
+    """Companies with published pledges, A–Z, each with its record; a keyset page at a time
+    (``?after=<name>``). One query: the counts are grouped over the join."""
     # Names never hold NUL (validate_plain_text); PostgreSQL would refuse to compare one.
     after = request.GET.get("after", "")[:200].replace("\x00", "")
     companies = Company.objects.public()
     if after:
         companies = companies.filter(name__gt=after)
     rows = list(
-        companies.annotate(pledge_count=_published_count())
-        .order_by("name")
-        .only("name", "slug", "description")[: INDEX_PAGE_SIZE + 1]
+        companies.only("name", "slug", "description")
+        .annotate(**_records())
+        .order_by("name")[: INDEX_PAGE_SIZE + 1]
     )
+    for company in rows:
+        company.record_url = meter.pledge_list_url(company=company.slug)
     context = {
         "companies": rows[:INDEX_PAGE_SIZE],
         "next_after": rows[INDEX_PAGE_SIZE - 1].name if len(rows) > INDEX_PAGE_SIZE else None,
@@ -50,45 +52,53 @@ def company_index(request):
     return render(request, "commitments/company_index.html", context)
 
 
-def scorecard(company):
-    """Counts by status, the kept-rate among final verdicts, and overdue pledges: one query."""
-    published = Pledge.objects.published().filter(company=company)
-    counts = published.aggregate(
-        total=Count("pk"),
-        overdue=Count(
-            "pk",
-            filter=Q(deadline__lt=calendar.today()) & ~Q(status__in=FINAL_STATUSES),
-        ),
-        **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
+def money_totals(pledges):
+    """Per currency, in code order: pledged, confirmed delivered (None when nothing is
+    confirmed: unknown, not zero) and unconfirmed, over every pledge in ``pledges`` (a
+    queryset). Amounts in different currencies are never added together. One query."""
+    rows = (
+        pledges.filter(amount_pledged__isnull=False)
+        .with_money()
+        .order_by()
+        .values("currency")
+        .annotate(pledged=Sum("amount_pledged"), delivered=Sum("confirmed_delivered"))
+        .order_by("currency")
     )
-    by_status = {status.value: counts[status.value] for status in Status}
-    rated = sum(by_status[s] for s in FINAL_STATUSES)
-    return {
-        "total": counts["total"],
-        "overdue": counts["overdue"],
-        "rows": [(status, by_status[status.value]) for status in Status],
-        "rated": rated,
-        "kept_rate": round(100 * by_status[Status.KEPT] / rated) if rated else None,
-        "segments": charts.status_segments(by_status),
-    }
+    totals = []
+    for row in rows:
+        delivered = row["delivered"]
+        if delivered is not None:
+            # SQLite hands a sum back without its cents; the amounts are stored with them.
+            delivered = Decimal(delivered).quantize(CENT)
+        totals.append(
+            {
+                "currency": row["currency"],
+                "pledged": row["pledged"],
+                "delivered": delivered,
+                "unconfirmed": max(row["pledged"] - (delivered or 0), 0),
+            }
+        )
+    return totals
 
 
 @require_safe
 @public_page
 def company_detail(request, slug):
-    """A company's scorecard, deadline chart and pledges, newest first, 40 a page.
+    """A company's scorecard, money, deadline chart and pledges, newest first, 40 a page.
 
     Pages are keyset pages (``?after=<announced_on>.<id>`` of the last pledge shown), so
-    the biggest company costs what a small one does: the scorecard is one aggregate, the
-    chart reads its first rows by deadline, the list reads one page.
+    the biggest company costs what a small one does: the scorecard and the money are
+    aggregates, the chart reads its first rows by deadline, the list reads one page.
     """
     company = get_object_or_404(Company.objects.public(), slug=slug)
     published = company.pledges.published()
-    score = scorecard(company)
-    if not score["total"]:
+    score = meter.meter(company)
+    if not score.total:
         raise Http404("No published pledges")  # a company being prepared stays private
     after = timeline.parse_cursor(request.GET.get("after"))
-    pledges = timeline.with_deadline_moves(published).defer("summary", "success_criteria")
+    pledges = timeline.with_deadline_moves(published.with_money()).defer(
+        "summary", "success_criteria"
+    )
     if after is not None:
         day, pk = after
         pledges = pledges.filter(announced_on__lte=day).filter(
@@ -111,7 +121,9 @@ def company_detail(request, slug):
         "next_after": (
             f"{last.announced_on.isoformat()}.{last.pk}" if len(rows) > PLEDGE_PAGE_SIZE else None
         ),
-        "score": score,
-        "chart": charts.deadline_chart(chart_rows, total=score["total"]),
+        "meter": score,
+        "money": money_totals(published),
+        "structured_data": structured.ld_json(structured.organization(company)),
+        "chart": charts.deadline_chart(chart_rows, total=score.total),
     }
     return render(request, "commitments/company_detail.html", context)

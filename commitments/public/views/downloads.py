@@ -15,6 +15,7 @@ from commitments.public import ics
 from commitments.public import listing as timeline
 from commitments.public import records as opendata
 from commitments.public.caching import public_page
+from commitments.public.cors import open_to_all_origins
 
 # The site-wide calendar skips long-past deadlines: subscribers want what is coming.
 CALENDAR_PAST_DAYS = 365
@@ -35,6 +36,7 @@ def _calendar_response(pledges, *, name, filename, description=""):
     return response
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def calendar_all(request):
@@ -48,6 +50,7 @@ def calendar_all(request):
     )
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def calendar_company(request, slug):
@@ -58,6 +61,7 @@ def calendar_company(request, slug):
     )
 
 
+@open_to_all_origins
 @require_safe
 @public_page
 def calendar_pledge(request, slug):
@@ -81,6 +85,7 @@ class _Echo:
         return value
 
 
+@open_to_all_origins
 @require_safe
 @public_page(store=False)
 def export_csv(request):
@@ -99,6 +104,7 @@ def export_csv(request):
     return response
 
 
+@open_to_all_origins
 @require_safe
 @public_page(store=False)
 def export_json(request):

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from commitments.models import FINAL_STATUSES, Company, Pledge, PledgeEvent
 from commitments.public import listing as timeline
+from commitments.public import meter
 from commitments.public.caching import memoise, public_page
 
 BLOCK_SIZE = 8
@@ -22,6 +23,10 @@ TIMELINE_COLUMNS = [
     "pledge__status",
     "pledge__company__slug",
     "pledge__company__name",
+    # A "payment confirmed" event's headline names the payment.
+    "disbursement__amount",
+    "disbursement__currency",
+    "disbursement__recipient",
 ]
 # Above this many companies the filter becomes a text field: a select would weigh megabytes.
 COMPANY_SELECT_LIMIT = 200
@@ -76,6 +81,9 @@ def home(request):
         "first_page": before is None and after is None,
         "query": _query_without_cursor(request),
     }
+    # The whole tracker's meter, whatever the filters: the same for every reader until
+    # the next edit or midnight, so rendered once per content version.
+    context["meter"] = memoise("meter", _meter)
     if "search" in filters:
         # The best matches take the place of the "coming up" and "overdue" boxes.
         if context["first_page"]:
@@ -100,6 +108,11 @@ def _filter_form(form, filters):
         "years": memoise("year-range", year_range),
     }
     return render_to_string("commitments/_filters.html", context)
+
+
+def _meter():
+    context = {"meter": meter.meter(), "meter_heading": "All pledges at a glance"}
+    return render_to_string("commitments/_meter.html", context)
 
 
 def _blocks(filters):

@@ -20,7 +20,7 @@ def watch_columns(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0011_lapse_once_while_current'),
+        ('commitments', '0016_source_archive_job'),
     ]
 
     operations = [

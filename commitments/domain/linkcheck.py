@@ -1,0 +1,210 @@
+"""The link checker: is every source still where it was cited?
+
+Each source is checked once every ``TRACKER_SOURCE_CHECK_DAYS`` (7) in its own fixed slot
+of the period (``models.sources.next_slot``), so checks are spread evenly — a few a
+minute — and stay spread after downtime. A failing source is looked at again daily, so
+it is called broken (``broken_since``) soon after it has failed for more than
+``TRACKER_SOURCE_BROKEN_DAYS``; one success clears it. An archived copy is checked in the
+same pass (``archive_check``), when the archive's host has budget left.
+
+Politeness: every request (HEAD, the GET after it, each redirect) first takes a place in
+its host's budget (``take_request``): at most ``TRACKER_LINKCHECK_PER_HOST_PER_MINUTE``
+requests to one host in any 60 seconds, counted in the database (``HostBudget``, row
+locked), so the limit holds across workers. A source whose host has no budget left waits
+for a later run; nothing is recorded for it.
+
+One run (``check_due_sources``, beat runs it every minute):
+1. List the due sources (``next_check_at`` has come), oldest first, in keyset pages.
+2. Claim each: ``UPDATE … SET next_check_at = now + LEASE WHERE pk = … AND
+   next_check_at = <as listed>``. One row changed means this run owns it; zero means
+   another run took it.
+3. Check it; write its status with the next slot. A run that dies between 2 and 3
+   leaves the row claimed: it is due again when the lease ends, so a crash rechecks
+   nothing already recorded and skips nothing.
+Only the columns a check changes are written (``Source.objects.filter().update()``), so
+the content version moves only when a source turns broken or works again.
+"""
+
+import dataclasses
+import logging
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from commitments.domain import fetching
+from commitments.models import HostBudget, Source
+from commitments.models.sources import next_slot
+
+logger = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 60
+# A claimed source is due again after this if its run died before recording it.
+LEASE = timedelta(minutes=10)
+RECHECK_FAILING = timedelta(days=1)
+# Longest one run keeps claiming sources (beat starts one a minute; overlap is harmless).
+RUN_SECONDS = 50
+PAGE = 500
+
+
+class OverBudget(Exception):
+    """The host has had its requests for this minute."""
+
+    def __init__(self, host):
+        super().__init__(f"{host} has had its requests for this minute")
+        self.host = host
+
+
+def take_request(host):
+    """Take one place in ``host``'s budget; False when it has none left this minute."""
+    limit = settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE
+    with transaction.atomic():
+        budget, _ = HostBudget.objects.select_for_update().get_or_create(host=host)
+        # Read the clock after the lock: a worker that waited for it must not grant
+        # itself a place at a moment before the holder's.
+        now = time.time()
+        recent = [t for t in budget.recent if t > now - WINDOW_SECONDS]
+        if len(recent) >= limit:
+            return False
+        budget.recent = [*recent, now]
+        budget.save(update_fields=["recent"])
+    return True
+
+
+def spend(host):
+    """``before_request`` for the fetcher: raise instead of going over the budget."""
+    if not take_request(host):
+        raise OverBudget(host)
+
+
+def host_of(url):
+    return (urlsplit(url).hostname or "").lower()
+
+
+@dataclasses.dataclass
+class LinkCheckReport:
+    checked: int = 0
+    ok: int = 0
+    failing: int = 0
+    newly_broken: int = 0
+    deferred: int = 0  # due, but its host had no budget left
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+def _outcome(url):
+    """(ok, status, error, final_url): ok is None when the answer says nothing (429)."""
+    try:
+        result = fetching.check(url, before_request=spend)
+    except fetching.FetchError as exc:
+        return False, None, str(exc)[:500], ""
+    if result.status == 429:
+        return None, 429, "Rate limited by the site (429).", result.url
+    ok = 200 <= result.status < 300
+    error = "" if ok else f"HTTP {result.status}"
+    return ok, result.status, error, result.url
+
+
+def record(source, ok, status, error, final_url, now):
+    """Write one check's result; only the columns that change. Returns True if newly broken."""
+    fields = {"last_checked_at": now, "last_status": status, "last_error": error}
+    newly_broken = False
+    if ok:
+        fields.update(
+            last_ok_at=now,
+            final_url=final_url[:1000],
+            next_check_at=next_slot(
+                source.pk, now, timedelta(days=settings.TRACKER_SOURCE_CHECK_DAYS)
+            ),
+        )
+        if source.first_failed_at is not None:
+            fields["first_failed_at"] = None
+        if source.broken_since is not None:
+            fields["broken_since"] = None  # public: the page links the original again
+    else:
+        fields["next_check_at"] = next_slot(source.pk, now, RECHECK_FAILING)
+        if ok is False:
+            first = source.first_failed_at or now
+            fields.update(first_failed_at=first, final_url=final_url[:1000])
+            broken_after = timedelta(days=settings.TRACKER_SOURCE_BROKEN_DAYS)
+            if source.broken_since is None and now - first > broken_after:
+                fields["broken_since"] = now  # public: the page leads with the archived copy
+                newly_broken = True
+    Source.objects.filter(pk=source.pk).update(**fields)
+    return newly_broken
+
+
+def _check_archived_copy(source):
+    try:
+        result = fetching.check(source.archive_url, before_request=spend)
+    except OverBudget:
+        return  # checked another week
+    except fetching.FetchError as exc:
+        verdict = str(exc)
+    else:
+        verdict = f"HTTP {result.status}"
+    Source.objects.filter(pk=source.pk).update(archive_check=verdict[:200])
+
+
+def _due_pages(now):
+    """Due sources in (next_check_at, pk) order, a page at a time (no open cursor while
+    the loop writes: SQLite would see its own updates mid-iteration)."""
+    fields = ("pk", "url", "next_check_at", "first_failed_at", "broken_since", "archive_url")
+    due = Source.objects.due_for_check(now).order_by("next_check_at", "pk").only(*fields)
+    after = Q()
+    while True:
+        page = list(due.filter(after)[:PAGE])
+        if not page:
+            return
+        yield from page
+        last = page[-1]
+        after = Q(next_check_at__gt=last.next_check_at) | Q(
+            next_check_at=last.next_check_at, pk__gt=last.pk
+        )
+
+
+def check_due_sources(*, limit=None, run_seconds=RUN_SECONDS):
+    """One run of the checker (steps in the module docstring)."""
+    limit = settings.TRACKER_LINKCHECK_BATCH_SIZE if limit is None else limit
+    report = LinkCheckReport()
+    started = time.monotonic()
+    now = timezone.now()
+    busy = set()  # hosts out of budget for the rest of this run
+    for source in _due_pages(now):
+        if report.checked >= limit or time.monotonic() - started > run_seconds:
+            break
+        host = host_of(source.url)
+        if host in busy:
+            report.deferred += 1
+            continue
+        claimed = Source.objects.filter(pk=source.pk, next_check_at=source.next_check_at)
+        if claimed.update(next_check_at=timezone.now() + LEASE) != 1:
+            continue  # another run has it
+        try:
+            ok, status, error, final_url = _outcome(source.url)
+        except OverBudget as exc:
+            busy.add(exc.host)
+            report.deferred += 1
+            # Nothing learned: due again at once, for a run that finds budget left.
+            Source.objects.filter(pk=source.pk).update(next_check_at=source.next_check_at)
+            continue
+        except Exception:
+            # A poison row must not stop the run, nor come back every minute.
+            logger.exception("Link check of source %s failed", source.pk)
+            Source.objects.filter(pk=source.pk).update(
+                next_check_at=timezone.now() + RECHECK_FAILING
+            )
+            continue
+        checked_at = timezone.now()
+        report.checked += 1
+        report.ok += ok is True
+        report.failing += ok is False
+        report.newly_broken += record(source, ok, status, error, final_url, checked_at)
+        if source.archive_url and host_of(source.archive_url) not in busy:
+            _check_archived_copy(source)
+    return report
