@@ -20,6 +20,7 @@ TOPIC_FOR_EVENT = {
     PledgeEvent.Kind.STATUS_CHANGED: Subscription.Topic.VERDICT,
     PledgeEvent.Kind.DEADLINE_PASSED: Subscription.Topic.DEADLINE_PASSED,
     PledgeEvent.Kind.DEADLINE_CHANGED: Subscription.Topic.DEADLINE_MOVED,
+    PledgeEvent.Kind.COMPANY_REPLY: Subscription.Topic.REPLY,
 }
 UPCOMING_DAYS = 7
 # Older news is history, not an alert: what was recorded longer ago than this (an alert

@@ -74,9 +74,12 @@ def pledge_detail(request, slug):
         ).prefetch_related(
             Prefetch(
                 "events",
-                queryset=PledgeEvent.objects.prefetch_related(
+                # The reply and its request come in the same query (joins, not a query each).
+                queryset=PledgeEvent.objects.select_related("reply__request", "no_reply_request")
+                .prefetch_related(
                     Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk"))
-                ).order_by("-occurred_on", "-pk"),
+                )
+                .order_by("-occurred_on", "-pk"),
             ),
             Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
         ),
