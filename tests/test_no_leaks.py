@@ -9,11 +9,12 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from commitments.domain import workflow
 from commitments.public.listing import PledgeFilterForm
 from commitments.public.sitemaps import SITEMAPS
 from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
 
-SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan")
+SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan", "Hidden Foundation")
 # Slugs to try for each kind of slug argument: private ones, and one that never existed.
 PRIVATE_SLUGS = ("stealth", "secret-draft")
 MISSING_SLUG = "no-such-thing"
@@ -30,6 +31,18 @@ def private(pledge):
     draft = PledgeFactory(company=pledge.company, title="Secret draft plan", slug="secret-draft")
     source = SourceFactory(pledge=draft, url="https://news.example.com/secret-leak")
     EventFactory(pledge=draft, kind="status_changed", new_status="broken").sources.add(source)
+    # A confirmed payment of the draft, with its "payment confirmed" event.
+    draft.amount_pledged, draft.currency = 100, "USD"
+    draft.save()
+    workflow.record_disbursement(
+        draft,
+        recipient="Hidden Foundation",
+        amount=5,
+        currency="USD",
+        paid_on=draft.announced_on,
+        source=source,
+        actor=None,
+    )
     stealth = CompanyFactory(name="Stealth Corp", slug="stealth")
     PledgeFactory(company=stealth, title="Secret draft plan 2", slug="stealth-plan")
     for hidden in (draft, stealth.pledges.get()):

@@ -77,7 +77,7 @@ def _glyph(draw, status, box, colour):
     """The status's shape, as on the site's badges: the shape says it without colour."""
     x0, y0, x1, y1 = box
     w = max(4, (x1 - x0) // 8)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    cy = (y0 + y1) / 2
     if status == "kept":
         draw.line([(x0, cy), (x0 + (x1 - x0) * 0.4, y1), (x1, y0)], fill=colour, width=w)
     elif status == "broken":
