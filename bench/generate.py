@@ -24,7 +24,15 @@ from django.utils.text import slugify
 
 from bench.progress import Bar
 from commitments.domain import calendar
-from commitments.models import Company, Pledge, PledgeEvent, Source, Subscriber, Subscription
+from commitments.models import (
+    Company,
+    Disbursement,
+    Pledge,
+    PledgeEvent,
+    Source,
+    Subscriber,
+    Subscription,
+)
 from commitments.models.subscribers import address_hash, normalise_address
 
 SIZES = {
@@ -312,6 +320,8 @@ def published(sizes, seed=8):
     titles = [(f"{v} {o}", slugify(f"{v} {o}")[:150], v, o) for v in VERBS for o in OBJECTS]
     # Per pledge, what the sources and events need: (announced_on, deadline, status).
     facts = []
+    # Money pledges with a final verdict: pledge id → the amount confirmed delivered.
+    delivered = {}
 
     def pledges():
         for pk in range(1, n_pledges + 1):
@@ -351,7 +361,9 @@ def published(sizes, seed=8):
                 amount = Decimal(rng.choice([1, 5, 10, 25, 100])) * 1_000_000
                 row |= {"amount_pledged": amount, "currency": "USD"}
                 if status in FINAL:
-                    row["amount_delivered"] = amount * Decimal(rng.choice(["0", "0.5", "1"]))
+                    paid = amount * Decimal(rng.choice(["0", "0.5", "1"]))
+                    if paid:
+                        delivered[pk] = paid
             yield row
 
     writer.write(Pledge, pledges(), n_pledges, "pledges")
@@ -383,6 +395,24 @@ def published(sizes, seed=8):
 
     writer.write(Source, sources(), n_pledges * 3, "sources")
 
+    def payments():
+        # One confirmed payment per money pledge with money delivered, cited to its first
+        # source (the history events for them are left out: the event mix stays as it was).
+        for pk, (pledge_id, amount) in enumerate(sorted(delivered.items()), 1):
+            announced = facts[pledge_id - 1][0]
+            yield {
+                "id": pk,
+                "pledge_id": pledge_id,
+                "recipient": f"Recipient of pledge {pledge_id}",
+                "amount": amount,
+                "currency": "USD",
+                "paid_on": min(announced + dt.timedelta(days=90), today),
+                "source_id": source_ranges[pledge_id - 1][0],
+                "recorded_at": now,
+            }
+
+    writer.write(Disbursement, payments(), len(delivered), "payments")
+
     links = []
 
     def events():
@@ -411,8 +441,8 @@ def published(sizes, seed=8):
         len(links),
         "event sources",
     )
-    _reset_sequences([Company, Pledge, Source, PledgeEvent, through])
-    _analyze([Company, Pledge, Source, PledgeEvent, through])
+    _reset_sequences([Company, Pledge, Source, Disbursement, PledgeEvent, through])
+    _analyze([Company, Pledge, Source, Disbursement, PledgeEvent, through])
 
 
 def _companies(n, now):

@@ -37,7 +37,6 @@ def populate(n_pledges, *, companies=None):
                 announced_on=announced,
                 deadline=announced + dt.timedelta(days=100 + (i * 13) % 1500),
                 amount_pledged=1000 if i % 3 == 0 else None,
-                amount_delivered=250 if i % 3 == 0 else None,
                 currency="USD" if i % 3 == 0 else "",
                 is_published=not draft,
             )

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from commitments.models import (
     Company,
     CompanyContact,
+    Disbursement,
     Pledge,
     PledgeEvent,
     Reply,
@@ -32,8 +33,11 @@ def ensure_roles():
     page_codenames = importlib.import_module(
         "commitments.migrations.0005_editors_edit_pages"
     ).PAGE_PERMISSIONS
+    money_codenames = importlib.import_module(
+        "commitments.migrations.0015_money_followed"
+    ).PERMISSIONS
     page_permissions = Permission.objects.filter(
-        content_type__app_label="commitments", codename__in=page_codenames
+        content_type__app_label="commitments", codename__in=[*page_codenames, *money_codenames]
     )
     reply_roles = importlib.import_module("commitments.migrations.0014_right_of_reply").ROLES
     for name, wanted in roles.items():
@@ -117,6 +121,23 @@ class EventFactory(factory.django.DjangoModelFactory):
     kind = PledgeEvent.Kind.NOTE
     occurred_on = dt.date(2020, 7, 1)
     rationale = "Something happened."
+
+
+class DisbursementFactory(factory.django.DjangoModelFactory):
+    """A confirmed payment, written directly (no event): ``workflow.record_disbursement``
+    is what staff use, and what tests of the history call."""
+
+    class Meta:
+        model = Disbursement
+
+    pledge = factory.SubFactory(
+        PledgeFactory, amount_pledged=10_000_000, currency="USD", is_published=True
+    )
+    recipient = factory.Sequence(lambda n: f"Charity {n}")
+    amount = 1000
+    currency = factory.LazyAttribute(lambda d: d.pledge.currency)
+    paid_on = dt.date(2020, 7, 1)
+    source = factory.LazyAttribute(lambda d: SourceFactory(pledge=d.pledge))
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

@@ -5,13 +5,20 @@ from django.db import connection
 
 from commitments.models import ContentVersion, Page, Pledge
 from commitments.models.content import PUBLIC_TABLES
-from tests.factories import EventFactory, ReplyFactory, ReplyRequestFactory, SourceFactory
+from tests.factories import (
+    DisbursementFactory,
+    EventFactory,
+    ReplyFactory,
+    ReplyRequestFactory,
+    SourceFactory,
+)
 
 
 @pytest.fixture
 def public_rows(pledge):
     source = SourceFactory(pledge=pledge)
     EventFactory(pledge=pledge).sources.add(source)
+    DisbursementFactory(pledge=pledge, source=source)
     Page.objects.create(slug="about", title="About", body="Who we are.")
     ReplyFactory(request=ReplyRequestFactory(pledge=pledge))
 

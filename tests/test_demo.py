@@ -7,7 +7,7 @@ import time_machine
 from django.core.management import call_command
 
 from commitments.domain import reminders
-from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.models import Company, Disbursement, Pledge, PledgeEvent, Source
 
 MORATORIUM = "amazon-rekognition-police-moratorium"
 DONATION = "amazon-10-million-racial-justice-donation"
@@ -42,9 +42,36 @@ def test_the_donation_shows_two_million_confirmed_and_the_rest_unconfirmed_not_z
     assert donation.amount_unconfirmed == 8_000_000
     assert "Thurgood Marshall College Fund" in donation.summary
     assert "Year Up" in donation.summary
-    [note] = donation.events.filter(kind="note")
-    assert note.occurred_on == dt.date(2020, 6, 7)
-    assert note.sources.get().published_on == dt.date(2020, 6, 7)
+    payments = list(donation.disbursements.order_by("recipient"))
+    assert len(payments) == 11
+    confirmed = [p for p in payments if p.is_confirmed]
+    assert [(p.recipient, p.amount, p.paid_on) for p in confirmed] == [
+        ("Thurgood Marshall College Fund", 1_000_000, dt.date(2020, 6, 7)),
+        ("UNCF", 1_000_000, dt.date(2020, 6, 7)),
+    ]
+    assert {p.source.publisher for p in confirmed} == {"Diverse: Issues In Higher Education"}
+    assert all(p.amount is None and p.source is None for p in payments if not p.is_confirmed)
+    # Each confirmation is a dated event in the history, cited to its source.
+    events = donation.events.filter(kind="disbursement").order_by("pk")
+    assert [e.headline for e in events] == [
+        "$1M to Thurgood Marshall College Fund confirmed",
+        "$1M to UNCF confirmed",
+    ]
+    assert all(e.occurred_on == dt.date(2020, 6, 7) for e in events)
+    assert all(e.sources.get().published_on == dt.date(2020, 6, 7) for e in events)
+    assert not donation.events.filter(kind="note").exists()
+
+
+@pytest.mark.django_db
+def test_the_donation_page_shows_the_recipients_and_never_zero_for_the_unconfirmed(client):
+    call_command("load_demo")
+    html = client.get(Pledge.objects.get(slug=DONATION).get_absolute_url()).content.decode()
+    assert "<strong>USD 2,000,000</strong> (20.0%)" in html
+    assert "<strong>USD 8,000,000</strong> announced, delivery not confirmed" in html
+    assert html.count('class="payment-unconfirmed"') == 9
+    assert html.count('class="payment-confirmed"') == 2
+    assert "$1M to UNCF confirmed" in html
+    assert "USD 0" not in html
 
 
 @pytest.mark.django_db
@@ -59,7 +86,8 @@ def test_load_demo_twice_changes_nothing():
     call_command("load_demo")
     before = counts()
     call_command("load_demo")
-    assert counts() == before == (2, 3, 6, 5)
+    assert counts() == before == (2, 3, 6, 6)
+    assert Disbursement.objects.count() == 11
 
 
 @pytest.mark.django_db
@@ -92,6 +120,41 @@ def test_an_older_demo_database_is_brought_up_to_date_with_a_correction():
     before = counts()
     call_command("load_demo")
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_an_older_demo_donation_told_by_a_note_and_one_figure_becomes_the_two_payments():
+    from commitments.domain import demo
+
+    amazon = Company.objects.create(slug="amazon", name="Amazon")
+    old = Pledge.objects.create(
+        company=amazon,
+        slug=DONATION,
+        title="Donate $10 million to organisations working for social justice",
+        success_criteria="USD 10 million confirmed paid.",
+        announced_on=dt.date(2020, 6, 3),
+        amount_pledged=10_000_000,
+        currency="USD",
+        is_published=True,
+    )
+    source = Source.objects.create(pledge=old, url="https://www.diverseeducation.com/", title="R")
+    old.events.create(
+        kind="note", occurred_on=dt.date(2020, 6, 7), rationale=demo.OLD_DONATION_NOTE
+    )
+    # What migration 0015 made of the old single "delivered" figure.
+    Disbursement.objects.create(pledge=old, amount=2_000_000, currency="USD", source=source)
+
+    call_command("load_demo")
+
+    old = Pledge.objects.get(pk=old.pk)
+    assert old.amount_delivered == 2_000_000
+    assert old.disbursements.count() == 11
+    assert not old.disbursements.filter(recipient="").exists()
+    assert not old.events.filter(kind="note").exists()
+    assert old.events.filter(kind="disbursement").count() == 2
+    before = (counts(), Disbursement.objects.count())
+    call_command("load_demo")
+    assert (counts(), Disbursement.objects.count()) == before
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ import pytest
 
 APP = Path(__file__).resolve().parents[1] / "commitments"
 PURE = ["domain.calendar", "domain.schedule", "domain.validators", "domain.markdown"]
-PURE += ["domain.spreadsheets", "domain.site", "domain.reply_tokens"]
+PURE += ["domain.spreadsheets", "domain.site", "domain.reply_tokens", "domain.amounts"]
 LEVELS = [
     PURE,
     ["models"],

@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from commitments.models import Pledge, PledgeEvent
-from tests.factories import PledgeFactory
+from tests.factories import DisbursementFactory, PledgeFactory
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -34,16 +34,19 @@ class TestValidation:
         pledge = PledgeFactory.build(company=company, amount_pledged=Decimal("-1"), currency="USD")
         assert "amount_pledged" in errors_of(pledge)
 
-    def test_delivered_above_pledged_needs_an_explicit_tick(self, company):
-        pledge = PledgeFactory.build(
-            company=company,
-            amount_pledged=Decimal("10"),
-            amount_delivered=Decimal("11"),
-            currency="USD",
-        )
-        assert "amount_delivered" in errors_of(pledge)
+    def test_lowering_the_pledge_below_confirmed_payments_needs_an_explicit_tick(self, company):
+        pledge = PledgeFactory(company=company, amount_pledged=Decimal("20"), currency="USD")
+        DisbursementFactory(pledge=pledge, amount=Decimal("11"))
+        pledge.amount_pledged = Decimal("10")
+        assert "amount_pledged" in errors_of(pledge)
         pledge.delivered_may_exceed_pledged = True
         pledge.full_clean()
+
+    def test_the_currency_cannot_change_under_recorded_payments(self, company):
+        pledge = PledgeFactory(company=company, amount_pledged=Decimal("20"), currency="USD")
+        DisbursementFactory(pledge=pledge, amount=Decimal("5"))
+        pledge.currency = "EUR"
+        assert "currency" in errors_of(pledge)
 
     def test_amounts_need_a_currency(self, company):
         pledge = PledgeFactory.build(company=company, amount_pledged=Decimal("10"))

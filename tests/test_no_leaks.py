@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from commitments.domain import replies
+from commitments.domain import replies, workflow
 from commitments.public.listing import PledgeFilterForm
 from commitments.public.sitemaps import SITEMAPS
 from tests.factories import (
@@ -23,7 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 
-SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan")
+SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan", "Hidden Foundation")
 # The right of reply: a reply staff have not judged, one they withheld (on the published
 # pledge), and one published on the draft pledge; and the contacts, never public at all.
 SECRETS += ("Unjudged reply words", "Withheld reply words", "Draft pledge reply words")
@@ -44,6 +44,18 @@ def private(pledge):
     draft = PledgeFactory(company=pledge.company, title="Secret draft plan", slug="secret-draft")
     source = SourceFactory(pledge=draft, url="https://news.example.com/secret-leak")
     EventFactory(pledge=draft, kind="status_changed", new_status="broken").sources.add(source)
+    # A confirmed payment of the draft, with its "payment confirmed" event.
+    draft.amount_pledged, draft.currency = 100, "USD"
+    draft.save()
+    workflow.record_disbursement(
+        draft,
+        recipient="Hidden Foundation",
+        amount=5,
+        currency="USD",
+        paid_on=draft.announced_on,
+        source=source,
+        actor=None,
+    )
     stealth = CompanyFactory(name="Stealth Corp", slug="stealth")
     PledgeFactory(company=stealth, title="Secret draft plan 2", slug="stealth-plan")
     for hidden in (draft, stealth.pledges.get()):

@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from commitments.domain import workflow
 from commitments.models import Page
-from tests.factories import CompanyFactory, PledgeFactory, SourceFactory
+from tests.factories import CompanyFactory, DisbursementFactory, PledgeFactory, SourceFactory
 
 TODAY = dt.datetime(2021, 7, 1, 12, tzinfo=dt.UTC)
 
@@ -246,13 +246,13 @@ def test_the_pledge_page_tells_the_whole_story(client, pledge, superuser):
     assert 'class="badge badge-stalled">Stalled<' in html  # status as text, not colour alone
 
 
-def test_the_money_bar_is_svg_with_the_amounts_in_words(client, company):
-    pledge = PledgeFactory(
-        company=company, amount_pledged=10_000_000, amount_delivered=2_500_000, currency="USD"
-    )
+def test_the_money_bar_is_a_progress_element_with_the_amounts_in_words(client, company):
+    pledge = PledgeFactory(company=company, amount_pledged=10_000_000, currency="USD")
+    DisbursementFactory(pledge=pledge, amount=2_500_000)
     html = client.get(pledge.get_absolute_url()).content.decode()
-    assert 'class="money-delivered" x="0" y="0" width="25.00"' in html
-    assert "USD 2,500,000</strong> confirmed delivered of USD 10,000,000 pledged (25.0%)" in html
+    assert 'max="10000000.00" value="2500000.00" aria-label="Confirmed delivered">25.0%' in html
+    assert "<strong>USD 2,500,000</strong> (25.0%)" in html
+    assert "<strong>USD 7,500,000</strong> announced, delivery not confirmed" in html
 
 
 def test_no_public_page_has_inline_scripts_or_styles(client, pledge):
@@ -286,6 +286,26 @@ def test_the_company_page_has_a_scorecard_and_a_deadline_chart(client, company, 
     assert "<strong>1</strong> overdue" in html
     assert html.count('<ol class="chart-rows">') == 1
     assert 'class="bar-kept' in html
+
+
+def test_the_company_page_lists_its_pledges_40_a_page_with_the_scorecard_of_all(client, company):
+    for i in range(45):
+        PledgeFactory(
+            company=company,
+            title=f"Pledge number {i:02d}",
+            announced_on=dt.date(2020, 1, 1) + dt.timedelta(days=i // 2),
+        )
+    html = client.get("/companies/amazon/").content.decode()
+    assert "<strong>45</strong> published pledges" in html
+    assert html.count('class="pledge-card"') == 40
+    assert "Pledge number 44" in html.split('id="pledges"')[1]
+    assert "Pledge number 04" not in html.split('id="pledges"')[1]
+    assert "5 more pledges not drawn" in html
+    older = re.search(r'href="\?after=([^"#]+)#pledges"', html).group(1)
+    html = client.get(f"/companies/amazon/?after={older}").content.decode()
+    listed = re.findall(r"Pledge number (\d\d)</a></h3>", html)
+    assert listed == ["04", "03", "02", "01", "00"]
+    assert "Back to the newest" in html
 
 
 def test_the_methodology_page_is_editable_by_staff_and_documents_the_fields(client, db):

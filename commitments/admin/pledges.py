@@ -25,8 +25,10 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from commitments.admin import filters
+from commitments.admin.disbursements import DisbursementInline, save_payments
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
+from commitments.admin.mixins import PledgeSearchMixin
 from commitments.admin.replies import ask_view, requests_summary
 from commitments.admin.resources import (
     IMPORT_EXAMPLE,
@@ -35,7 +37,8 @@ from commitments.admin.resources import (
     PledgeImportResource,
 )
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
-from commitments.models import Pledge, PledgeEvent, Source
+from commitments.domain import tasks
+from commitments.models import Disbursement, Pledge, PledgeEvent, Source
 
 # Fields only commitments.domain.workflow may change once a pledge exists.
 WORKFLOW_FIELDS = ("status", "deadline", "version")
@@ -78,7 +81,7 @@ class ExportFormStartingOnCSV(SelectableFieldsExportForm):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
+class PledgeAdmin(PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmin):
     resource_classes = [PledgeExportResource]
     import_template_name = "admin/commitments/pledge/import.html"
     import_formats = [CSV, XLSX]
@@ -111,10 +114,9 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
         ("owner", admin.RelatedOnlyFieldListFilter),
         "is_published",
     ]
-    search_fields = ["company__name", "title", "summary"]
     date_hierarchy = "announced_on"
     autocomplete_fields = ["company", "owner"]
-    inlines = [SourceInline]
+    inlines = [SourceInline, DisbursementInline]
     actions = ["publish_selected", "unpublish_selected", "assign_owner"]
 
     # --- Changelist -----------------------------------------------------------------
@@ -125,7 +127,9 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
             .order_by("-occurred_on", "-pk")
             .values("occurred_on")[:1]
         )
-        return super().get_queryset(request).annotate(last_event_on=Subquery(last_event))
+        return (
+            super().get_queryset(request).with_money().annotate(last_event_on=Subquery(last_event))
+        )
 
     @admin.display(description="deadline", ordering="deadline")
     def deadline_column(self, pledge):
@@ -169,10 +173,19 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
                     },
                 )
             )
-        money = ["amount_pledged", "amount_delivered", "currency", "delivered_may_exceed_pledged"]
+        money = ["amount_pledged", "currency", "delivered_may_exceed_pledged"]
         if obj is not None:
             money.append("delivered_percent_display")
-        fieldsets.append(("Money", {"fields": money}))
+        fieldsets.append(
+            (
+                "Money",
+                {
+                    "fields": money,
+                    "description": "Delivered is the sum of the payments below that a source "
+                    "confirms; each confirmation is a dated event in the pledge's history.",
+                },
+            )
+        )
         if obj is not None:
             fieldsets.append(("Record", {"fields": ["created_by", "created_at", "updated_at"]}))
         return fieldsets
@@ -215,9 +228,21 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
     def reply_requests_display(self, pledge):
         return requests_summary(pledge)
 
-    @admin.display(description="percent delivered")
+    @admin.display(description="confirmed delivered")
     def delivered_percent_display(self, pledge):
-        return percent_delivered(pledge)
+        if pledge.amount_delivered is None:
+            return "nothing confirmed yet"
+        return f"{pledge.currency} {pledge.amount_delivered:,} ({percent_delivered(pledge)})"
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Disbursement:
+            save_payments(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+        if formset.model is Source:
+            # New sources (and corrected URLs) are archived as soon as the save commits.
+            changed = [source for source, _fields in formset.changed_objects]
+            tasks.archive_after_commit(formset.new_objects + changed)
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):

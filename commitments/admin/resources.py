@@ -75,7 +75,6 @@ IMPORT_FIELDS = [
     "deadline",
     "is_published",
     "amount_pledged",
-    "amount_delivered",
     "currency",
     "delivered_may_exceed_pledged",
 ]
@@ -177,6 +176,11 @@ class PledgeExportResource(PledgeImportResource):
     """The same columns plus what the tracker owns, so an export reads back in as new rows."""
 
     status = fields.Field(attribute="status", column_name="status")
+    # The sum of the payments a source confirms: exported, never imported (payments are
+    # recorded one by one, each with its source).
+    amount_delivered = fields.Field(
+        attribute="amount_delivered", column_name="amount_delivered", readonly=True
+    )
     owner = fields.Field(
         attribute="owner",
         column_name="owner",
@@ -185,8 +189,17 @@ class PledgeExportResource(PledgeImportResource):
 
     class Meta:
         model = Pledge
-        fields = ["id", "slug", *IMPORT_FIELDS, "status", "owner"]
-        export_order = ["id", "company", "title", "slug", *IMPORT_FIELDS[2:], "status", "owner"]
+        fields = ["id", "slug", *IMPORT_FIELDS, "amount_delivered", "status", "owner"]
+        export_order = [
+            "id",
+            "company",
+            "title",
+            "slug",
+            *IMPORT_FIELDS[2:],
+            "amount_delivered",
+            "status",
+            "owner",
+        ]
 
     def export_field(self, field, instance, **kwargs):
         # Staff open these files in a spreadsheet: no cell may run as a formula.

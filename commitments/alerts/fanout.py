@@ -1,9 +1,9 @@
 """From "what happened" to "who is told": one ALERT row per address per event.
 
-Two sources feed it. Pledge events (verdicts, moved and passed deadlines) are
-fanned out once each, claimed through ``alerts_queued_at``; the "deadline in 7
-days" warning has no event row, so ``fan_out_upcoming`` looks for pledges
-entering that window and keys its rows by the deadline date instead. Either way
+Two sources feed it. Pledge events (verdicts, moved and passed deadlines, confirmed
+payments) are fanned out once each, claimed through ``alerts_queued_at``; the
+"deadline in 7 days" warning has no event row, so ``fan_out_upcoming`` looks for
+pledges entering that window and keys its rows by the deadline date instead. Either way
 the unique constraint on Notification means a re-run inserts nothing new.
 """
 
@@ -21,6 +21,7 @@ TOPIC_FOR_EVENT = {
     PledgeEvent.Kind.DEADLINE_PASSED: Subscription.Topic.DEADLINE_PASSED,
     PledgeEvent.Kind.DEADLINE_CHANGED: Subscription.Topic.DEADLINE_MOVED,
     PledgeEvent.Kind.COMPANY_REPLY: Subscription.Topic.REPLY,
+    PledgeEvent.Kind.DISBURSEMENT: Subscription.Topic.MONEY,
 }
 UPCOMING_DAYS = 7
 # Older news is history, not an alert: what was recorded longer ago than this (an alert

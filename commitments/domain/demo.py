@@ -3,7 +3,8 @@
 Every fact comes with its source (``../shared/seed/FACTS.md``). Where the sources do not
 settle a verdict, none is recorded: the demo states what is known and leaves judgement
 to staff. So the Amazon moratorium is shown extended "until further notice" (not
-overdue), and the $10M donation shows $2M confirmed and the rest *unconfirmed* (not $0).
+overdue), and the $10M donation lists its eleven recipients, with $1M each to two of
+them confirmed by a source and the rest *unconfirmed* (not $0).
 
 No demo pledge has a deadline left to pass, so nothing is due on first start; the
 README shows how to log one that is, to watch a reminder go out.
@@ -139,16 +140,26 @@ PLEDGES = [
         ),
         "success_criteria": "USD 10 million confirmed paid to the named organisations.",
         "amount_pledged": Decimal("10000000"),
-        "amount_delivered": Decimal("2000000"),
         "currency": "USD",
         "sources": [KUOW_ARTICLE, SEATTLE_TIMES_RECIPIENTS, DIVERSE_TMCF_UNCF],
-        "note": {
-            "occurred_on": dt.date(2020, 6, 7),
-            "source": DIVERSE_TMCF_UNCF["url"],
-            "rationale": (
-                "$1 million each to the Thurgood Marshall College Fund and UNCF confirmed: "
-                "$2 million of the $10 million."
-            ),
-        },
+        # Every named recipient is an announced payment; a source confirms two of them.
+        "recipients": RECIPIENTS,
+        "payments": [
+            {
+                "recipient": recipient,
+                "amount": Decimal("1000000"),
+                "paid_on": dt.date(2020, 6, 7),
+                "source": DIVERSE_TMCF_UNCF["url"],
+            }
+            for recipient in ("Thurgood Marshall College Fund", "UNCF")
+        ],
     },
 ]
+
+# What older versions of the demo wrote for the donation, which ``load_demo`` replaces by the
+# two confirmed payments: a note saying the same, and the single "delivered" figure (moved
+# by migration 0015 into one payment without a recipient).
+OLD_DONATION_NOTE = (
+    "$1 million each to the Thurgood Marshall College Fund and UNCF confirmed: "
+    "$2 million of the $10 million."
+)

@@ -1,8 +1,9 @@
-"""The two ways a pledge's story moves on: a verdict, or a moved deadline.
+"""The ways a pledge's story moves on: a verdict, a moved deadline, a confirmed payment.
 
 Each function checks the actor's permission, checks the pledge has not changed
 since the actor loaded it, updates the pledge and writes its ``PledgeEvent`` in
-one transaction. Nothing else changes a pledge's status or deadline. Once that
+one transaction. Nothing else changes a pledge's status or deadline, or confirms
+money delivered. Once that
 transaction commits, the event's subscriber alerts are fanned out (``fan_out_after_commit``).
 
 A change may be backdated (``effective_on``). If the corrected history makes an
@@ -18,8 +19,9 @@ from django.utils import timezone
 
 from commitments.alerts.tasks import fan_out_after_commit
 from commitments.domain import calendar
+from commitments.domain.amounts import short_amount
 from commitments.domain.calendar import human_date
-from commitments.models import FINAL_STATUSES, Pledge, PledgeEvent, ReplyRequest
+from commitments.models import FINAL_STATUSES, Disbursement, Pledge, PledgeEvent, ReplyRequest
 
 
 class StaleEdit(Exception):
@@ -165,6 +167,98 @@ def move_deadline(
     current.save()
     _copy_state(current, pledge)
     return event
+
+
+@transaction.atomic
+def record_disbursement(
+    pledge,
+    *,
+    recipient,
+    amount,
+    currency,
+    paid_on,
+    source,
+    actor,
+    disbursement=None,
+    rationale="",
+):
+    """Record a payment a source confirms, and its "payment confirmed" event.
+
+    ``disbursement``, if given, is an announced (unconfirmed) payment of this pledge that
+    the source now confirms; otherwise a new one is written. The pledge's "delivered" is
+    the sum of its confirmed payments, so this is the only way it grows. Refused: a
+    non-positive amount, another currency than the pledge's, a date in the future, a
+    source of another pledge, or a total above the pledge (unless staff ticked
+    "delivered may exceed pledged").
+    """
+    _require(actor, "add_disbursement")
+    recipient = " ".join((recipient or "").split())
+    currency = (currency or "").upper()
+    errors = {}
+    if not pledge.is_financial:
+        errors["amount"] = "Give the pledge's amount and currency before recording payments."
+    if not recipient:
+        errors["recipient"] = "Name the organisation that was paid."
+    if amount is None or amount <= 0:
+        errors["amount"] = "The amount must be more than zero."
+    if pledge.currency and currency != pledge.currency.upper():
+        errors["currency"] = f"Payments are recorded in the pledge's currency, {pledge.currency}."
+    if paid_on is None:
+        errors["paid_on"] = "Give the day of the payment (or the day the source reports it)."
+    elif paid_on > calendar.today():
+        errors["paid_on"] = "The payment date cannot be in the future."
+    if source is None:
+        errors["source"] = "Cite the source that confirms the payment."
+    elif source.pledge_id != pledge.pk:
+        errors["source"] = "The source must belong to this pledge."
+    if disbursement is not None and (
+        disbursement.pledge_id != pledge.pk or disbursement.pk is None
+    ):
+        errors["recipient"] = "That payment belongs to another pledge."
+    if errors:
+        raise ValidationError(errors)
+
+    current = _lock_current(pledge, None)
+    if disbursement is not None:
+        disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        if disbursement.is_confirmed:
+            raise ValidationError({"source": "That payment is confirmed already."})
+    confirmed = current.disbursements.confirmed().exclude(pk=getattr(disbursement, "pk", None))
+    total = sum((d.amount for d in confirmed), amount)
+    if total > current.amount_pledged and not current.delivered_may_exceed_pledged:
+        raise ValidationError(
+            {
+                "amount": f"Confirmed payments would reach {short_amount(total, currency)}, more "
+                f"than the {short_amount(current.amount_pledged, currency)} pledged. Tick "
+                "“delivered may exceed pledged” on the pledge if the company really gave more."
+            }
+        )
+    disbursement = disbursement or Disbursement(pledge=current)
+    disbursement.recipient, disbursement.amount, disbursement.currency = (
+        recipient,
+        amount,
+        currency,
+    )
+    disbursement.paid_on, disbursement.source, disbursement.recorded_by = paid_on, source, actor
+    disbursement.full_clean()
+    disbursement.save()
+    event = _write_event(
+        current,
+        [source],
+        kind=PledgeEvent.Kind.DISBURSEMENT,
+        occurred_on=paid_on,
+        recorded_by=actor,
+        disbursement=disbursement,
+        rationale=(rationale or "").strip(),
+    )
+    current.version += 1  # safe: the row is locked
+    current._change_reason = f"Payment confirmed: {event.headline}"
+    current.save()
+    _copy_state(current, pledge)
+    # The caller's pledge may hold the old total (read once, then kept).
+    pledge.__dict__.pop("confirmed_delivered", None)
+    getattr(pledge, "_prefetched_objects_cache", {}).pop("disbursements", None)
+    return disbursement
 
 
 def _record_anyway(pledge, reason, actor):

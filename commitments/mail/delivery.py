@@ -207,7 +207,7 @@ class Batch:
         )
         self.rows = list(
             Notification.objects.filter(claim_token=self.token, status=Status.SENDING)
-            .select_related("pledge__company", "event", "user", "subscriber")
+            .select_related("pledge__company", "event__disbursement", "user", "subscriber")
             .order_by("pk")
         )
         self.outcome = {}

@@ -2,6 +2,7 @@ from commitments.models.companies import Company
 from commitments.models.content import ContentVersion
 from commitments.models.events import PledgeEvent
 from commitments.models.health import Heartbeat
+from commitments.models.money import Disbursement
 from commitments.models.notifications import Notification
 from commitments.models.pages import Page
 from commitments.models.pledges import FINAL_STATUSES, Category, Pledge, Status
@@ -22,6 +23,7 @@ __all__ = [
     "Company",
     "CompanyContact",
     "ContentVersion",
+    "Disbursement",
     "Heartbeat",
     "HostBudget",
     "Notification",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from commitments.domain.amounts import short_amount
 from commitments.domain.calendar import human_date, tracker_zone
 from commitments.domain.validators import validate_plain_text
 from commitments.models.pledges import FINAL_STATUSES, STATUS_LABELS, Status
@@ -42,6 +43,7 @@ class PledgeEvent(models.Model):
         STATUS_CHANGED = "status_changed", "Verdict recorded"
         DEADLINE_PASSED = "deadline_passed", "Deadline passed"
         NOTE = "note", "Note"
+        DISBURSEMENT = "disbursement", "Payment confirmed"
         COMPANY_REPLY = "company_reply", "Company replied"
         NO_REPLY = "no_reply", "No response"
 
@@ -61,6 +63,16 @@ class PledgeEvent(models.Model):
     rationale = models.TextField(blank=True, max_length=10_000, validators=[validate_plain_text])
     sources = models.ManyToManyField(
         "commitments.Source", blank=True, related_name="events", help_text="Evidence for this step."
+    )
+    # For a "payment confirmed" event: the payment, which its headline reads. RESTRICT: a
+    # payment the history tells of goes only with its pledge.
+    disbursement = models.ForeignKey(
+        "commitments.Disbursement",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="events",
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_by = models.ForeignKey(
@@ -109,12 +121,30 @@ class PledgeEvent(models.Model):
 
     @property
     def headline(self):
-        """A short sentence for timelines, feeds and emails."""
-        return self.describe(self.kind, self.new_status, self.old_deadline, self.new_deadline)
+        """A short sentence for timelines, feeds and emails.
+
+        A payment's reads its disbursement: select or prefetch ``disbursement`` in lists.
+        """
+        payment = None
+        if self.kind == self.Kind.DISBURSEMENT and self.disbursement_id is not None:
+            d = self.disbursement
+            payment = (d.amount, d.currency, d.recipient)
+        return self.describe(
+            self.kind, self.new_status, self.old_deadline, self.new_deadline, payment
+        )
 
     @classmethod
-    def describe(cls, kind, new_status, old_deadline, new_deadline):
-        """``headline`` from the columns alone, for lists read without model instances."""
+    def describe(cls, kind, new_status, old_deadline, new_deadline, payment=None):
+        """``headline`` from the columns alone, for lists read without model instances.
+
+        ``payment`` is (amount, currency, recipient) of a "payment confirmed" event.
+        """
+        if kind == cls.Kind.DISBURSEMENT:
+            if payment is None:
+                return "Payment confirmed"
+            amount, currency, recipient = payment
+            to = f" to {recipient}" if recipient else ""
+            return f"{short_amount(amount, currency)}{to} confirmed"
         if kind == cls.Kind.STATUS_CHANGED:
             return f"Rated “{STATUS_LABELS.get(new_status, new_status)}”"
         if kind == cls.Kind.DEADLINE_CHANGED:

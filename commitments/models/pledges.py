@@ -1,6 +1,8 @@
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -10,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from commitments.domain import calendar, schedule
 from commitments.domain.validators import validate_plain_text
+from commitments.models import search
 
 
 class Status(models.TextChoices):
@@ -25,6 +28,7 @@ class Status(models.TextChoices):
 # Status value → label, for hot loops (get_status_display() costs a lookup chain per call).
 STATUS_LABELS = dict(Status.choices)
 FINAL_STATUSES = frozenset({Status.KEPT, Status.PARTIALLY_KEPT, Status.BROKEN})
+CENT = Decimal("0.01")
 
 
 class Category(models.TextChoices):
@@ -56,6 +60,26 @@ class PledgeQuerySet(models.QuerySet):
     def awaiting_verdict(self):
         """Published pledges a reviewer must rule on, the longest-waiting first."""
         return self.published().overdue().order_by("deadline", "pk")
+
+    def search(self, text):
+        """Pledges matching the words ``text``, best first (``search_rank``); see models/search.py."""
+        return search.find(self, text).pledges
+
+    def with_money(self):
+        """Annotate ``confirmed_delivered`` (read by ``Pledge.amount_delivered``): one
+        subquery, so a list of pledges shows its money figures without a query per row."""
+        from commitments.models.money import Disbursement
+
+        total = (
+            Disbursement.objects.confirmed()
+            .filter(pledge=models.OuterRef("pk"))
+            .order_by()
+            .values("pledge")
+            .annotate(total=models.Sum("amount"))
+            .values("total")
+        )
+        decimal = models.DecimalField(max_digits=16, decimal_places=2)
+        return self.annotate(confirmed_delivered=models.Subquery(total, output_field=decimal))
 
     def upcoming(self, days=90):
         """Unrated pledges whose deadline falls within the next ``days`` days (today included)."""
@@ -112,14 +136,6 @@ class Pledge(models.Model):
     amount_pledged = models.DecimalField(
         max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    amount_delivered = models.DecimalField(
-        "amount confirmed delivered",
-        max_digits=16,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
     currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, e.g. USD.")
     delivered_may_exceed_pledged = models.BooleanField(
         default=False, help_text="Tick when the company confirmed giving more than it pledged."
@@ -129,6 +145,9 @@ class Pledge(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     # The next moment the reminder sweep must look at this pledge; None when nothing is due.
     next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Title, company name and summary as words for full-text search, kept by a database
+    # trigger on PostgreSQL (always empty on SQLite); see commitments/models/search.py.
+    search_document = SearchVectorField(null=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -141,7 +160,9 @@ class Pledge(models.Model):
         editable=False,
     )
 
-    history = HistoricalRecords(excluded_fields=["next_reminder_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["next_reminder_at", "updated_at", "search_document"]
+    )
     objects = PledgeQuerySet.as_manager()
 
     class Meta:
@@ -179,25 +200,28 @@ class Pledge(models.Model):
         errors = {}
         if self.deadline and self.announced_on and self.deadline < self.announced_on:
             errors["deadline"] = "The deadline cannot be before the day the pledge was announced."
-        pledged, delivered = self.amount_pledged, self.amount_delivered
-        if (pledged is not None or delivered is not None) and not self.currency:
+        if self.amount_pledged is not None and not self.currency:
             errors["currency"] = "Give the currency of the amounts, e.g. USD."
         if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
             errors["currency"] = "Use a three-letter ISO 4217 code, e.g. USD."
-        if delivered is not None and pledged is None:
-            errors["amount_pledged"] = "Give the amount pledged before an amount delivered."
-        elif (
-            delivered is not None
-            and pledged is not None
-            and delivered > pledged
-            and not self.delivered_may_exceed_pledged
-        ):
-            errors["amount_delivered"] = (
-                "Delivered is more than pledged. Tick “delivered may exceed pledged” "
-                "if the company really gave more."
-            )
+        if self.pk is not None and "amount_pledged" not in errors:
+            errors.update(self._money_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _money_errors(self):
+        """What an edit of the pledged amount or currency would contradict in its payments."""
+        payments = self.disbursements.all()
+        if not payments.exists():
+            return {}
+        if self.amount_pledged is None:
+            return {"amount_pledged": "Payments are recorded against this pledge: keep its amount."}
+        if payments.exclude(currency=(self.currency or "").upper()).exists():
+            return {"currency": "Payments are recorded in another currency: keep the pledge's."}
+        delivered = payments.confirmed().aggregate(total=models.Sum("amount"))["total"]
+        if delivered and delivered > self.amount_pledged and not self.delivered_may_exceed_pledged:
+            return {"amount_pledged": "Confirmed payments already exceed this amount."}
+        return {}
 
     def use_company_slug(self):
         """Before a new pledge is first saved by staff (admin, import): make the slug they
@@ -300,6 +324,27 @@ class Pledge(models.Model):
     @property
     def is_financial(self):
         return self.amount_pledged is not None
+
+    @property
+    def amount_delivered(self):
+        """Sum of the payments a source confirms; None when none is (unknown, not zero).
+
+        Read from ``PledgeQuerySet.with_money()``'s annotation or prefetched
+        ``disbursements`` when present (lists), else with one query, kept.
+        """
+        from commitments.models.money import confirmed_total
+
+        if "confirmed_delivered" in self.__dict__:
+            total = self.confirmed_delivered
+            # SQLite hands a sum back without its cents: "1000000.00" everywhere, as stored.
+            return None if total is None else Decimal(total).quantize(CENT)
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("disbursements")
+        if prefetched is not None:
+            return confirmed_total(prefetched)
+        if self.pk is None:
+            return None
+        self.confirmed_delivered = confirmed_total(self.disbursements.confirmed())
+        return self.confirmed_delivered
 
     @property
     def delivered_percent(self):

@@ -135,6 +135,7 @@ class Subscription(models.Model):
         DEADLINE_PASSED = "deadline_passed", "The deadline passes"
         DEADLINE_MOVED = "deadline_moved", "The deadline is moved"
         UPCOMING = "upcoming", "The deadline is 7 days away"
+        MONEY = "money", "A payment is confirmed"
         REPLY = "reply", "The company replies to a request for comment"
 
     TOPIC_FIELDS = {
@@ -142,11 +143,19 @@ class Subscription(models.Model):
         Topic.DEADLINE_PASSED: "on_deadline_passed",
         Topic.DEADLINE_MOVED: "on_deadline_moved",
         Topic.UPCOMING: "on_upcoming",
+        Topic.MONEY: "on_money",
         Topic.REPLY: "on_reply",
     }
-    # New sign-ups get replies ticked; readers who signed up before replies existed keep
-    # exactly what they chose (the column defaults to False), and may add it on their page.
-    DEFAULT_TOPICS = (Topic.VERDICT, Topic.DEADLINE_PASSED, Topic.DEADLINE_MOVED, Topic.REPLY)
+    # New sign-ups get replies and payments ticked; readers who signed up before replies
+    # existed keep exactly what they chose (the column defaults to False), and may add it
+    # on their page; payments follow their verdict choice (migration 0015).
+    DEFAULT_TOPICS = (
+        Topic.VERDICT,
+        Topic.DEADLINE_PASSED,
+        Topic.DEADLINE_MOVED,
+        Topic.MONEY,
+        Topic.REPLY,
+    )
 
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
@@ -170,6 +179,7 @@ class Subscription(models.Model):
     on_deadline_passed = models.BooleanField("deadline passed", default=True)
     on_deadline_moved = models.BooleanField("deadline moved", default=True)
     on_upcoming = models.BooleanField("deadline 7 days away", default=False)
+    on_money = models.BooleanField("payment confirmed", default=True)
     on_reply = models.BooleanField("company replied", default=False)
     requested_at = models.DateTimeField(auto_now_add=True)
     # The consent record: when the address clicked its confirmation link. No IP is kept.

@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.models import Company, Disbursement, Pledge, PledgeEvent, Source
 from commitments.public import listing as timeline
 from commitments.public import records as opendata
 from commitments.public.caching import public_page
@@ -86,11 +86,12 @@ def pledge(request, slug):
             Prefetch(
                 "events",
                 queryset=PledgeEvent.objects.current()
-                .select_related("reply__request", "no_reply_request")
+                .select_related("disbursement", "reply__request", "no_reply_request")
                 .prefetch_related("sources")
                 .order_by("-occurred_on", "-pk"),
             ),
             Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
+            Prefetch("disbursements", queryset=Disbursement.objects.select_related("source")),
         )
     )
     found = queryset.filter(slug=slug).first()
@@ -100,6 +101,9 @@ def pledge(request, slug):
     for event in found.events.all():
         event.pledge = found
     record["events"] = [opendata.event_record(event) for event in found.events.all()]
+    record["disbursements"] = [
+        opendata.disbursement_record(payment) for payment in found.disbursements.all()
+    ]
     record["sources"] = [
         {
             "url": source.url,
@@ -156,7 +160,7 @@ def events(request):
     filters = timeline.FilterForm(request.GET).filters()
     queryset = (
         timeline.public_events(filters)
-        .select_related("pledge", "reply__request", "no_reply_request")
+        .select_related("pledge", "disbursement", "reply__request", "no_reply_request")
         .only(*EVENT_COLUMNS)
         .prefetch_related(Prefetch("sources", queryset=Source.objects.only("url")))
     )
@@ -188,4 +192,7 @@ EVENT_COLUMNS = [
     "reply__request__reply_by",
     "no_reply_request__sent_at",
     "no_reply_request__reply_by",
+    "disbursement__amount",
+    "disbursement__currency",
+    "disbursement__recipient",
 ]

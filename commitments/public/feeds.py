@@ -39,7 +39,7 @@ class EventFeed(Feed):
     def items(self, obj):
         return (
             self.events(obj)
-            .select_related("pledge__company")
+            .select_related("pledge__company", "disbursement")
             .defer("pledge__summary", "pledge__success_criteria")
             .order_by("-occurred_on", "-pk")[:FEED_SIZE]
         )

@@ -35,8 +35,9 @@ PLEDGE_FIELDS = {
     "is_overdue": "True when the deadline has passed without a final verdict.",
     "amount_pledged": "Money promised, as a decimal string; empty for non-financial pledges.",
     "amount_delivered": (
-        "Money a cited source confirms was delivered, as a decimal string; empty when no "
-        "delivery is confirmed yet (unknown, which is not the same as zero)."
+        "Money a cited source confirms was delivered (the sum of the confirmed payments), as a "
+        "decimal string; empty when no delivery is confirmed yet (unknown, which is not the "
+        "same as zero)."
     ),
     "amount_unconfirmed": (
         "Money pledged that no source confirms as delivered yet (pledged minus confirmed); "
@@ -62,9 +63,9 @@ EVENT_FIELDS = {
     "id": "Stable numeric identifier of the event.",
     "pledge": "Slug of the pledge the event belongs to.",
     "kind": (
-        "announced, deadline_changed, status_changed, deadline_passed, note, company_reply "
-        "(the company's published reply to a request for comment) or no_reply (it did not "
-        "respond by the date asked)."
+        "announced, deadline_changed, status_changed, deadline_passed, disbursement (a payment "
+        "a source confirms), note, company_reply (the company's published reply to a request "
+        "for comment) or no_reply (it did not respond by the date asked)."
     ),
     "headline": "One-line description, as on the timeline.",
     "occurred_on": "The day it happened or took effect (YYYY-MM-DD).",
@@ -83,6 +84,19 @@ EVENT_FIELDS = {
         "whether the tracker edited its formatting (edited; the words are never changed). "
         "The reply itself is in rationale."
     ),
+}
+
+
+DISBURSEMENT_FIELDS = {
+    "recipient": "The organisation paid (or announced as a recipient).",
+    "amount": "Amount as a decimal string; empty when no source gives it.",
+    "currency": "ISO 4217 code: the pledge's currency.",
+    "paid_on": "Day of the payment, or the day a source reports it (YYYY-MM-DD).",
+    "confirmed": (
+        "True when a cited source confirms the payment; only these count as delivered. "
+        "False: announced, not confirmed."
+    ),
+    "source_url": "The source that confirms it (empty when not confirmed).",
 }
 
 
@@ -118,6 +132,17 @@ def company_record(company):
         "name": company.name,
         "website": company.website or None,
         "description": company.description,
+    }
+
+
+def disbursement_record(payment):
+    return {
+        "recipient": payment.recipient,
+        "amount": _amount(payment.amount),
+        "currency": payment.currency,
+        "paid_on": _iso(payment.paid_on),
+        "confirmed": payment.is_confirmed,
+        "source_url": payment.source.url if payment.source_id else None,
     }
 
 

@@ -26,14 +26,6 @@ def money(amount, currency=""):
     return f"{currency} {text}".strip()
 
 
-@register.filter
-def money_width(percent):
-    """A percentage clamped to 0–100 for an SVG bar, as a plain number string."""
-    if percent is None:
-        return "0"
-    return f"{min(max(float(percent), 0.0), 100.0):.2f}"
-
-
 # The one date format of pages and emails ("10 June 2021"); ISO 8601 in machine attributes.
 register.filter("human_date", calendar.human_date)
 
@@ -86,8 +78,15 @@ def timeline_events(years_of_events):
             append(f'  <h3 class="month">{escape(month)}</h3>\n  <ol class="events">\n')
             for event in events:
                 day = event.occurred_on
+                payment = None
+                if event.kind == PledgeEvent.Kind.DISBURSEMENT:
+                    payment = (
+                        event.disbursement__amount,
+                        event.disbursement__currency,
+                        event.disbursement__recipient,
+                    )
                 headline = PledgeEvent.describe(
-                    event.kind, event.new_status, event.old_deadline, event.new_deadline
+                    event.kind, event.new_status, event.old_deadline, event.new_deadline, payment
                 )
                 status = event.pledge__status
                 append(

@@ -24,6 +24,8 @@ def change_form_data(pledge, **overrides):
         "announced_on": pledge.announced_on.isoformat(),
         "is_published": "on",
         "sources-TOTAL_FORMS": 0,
+        "disbursements-TOTAL_FORMS": 0,
+        "disbursements-INITIAL_FORMS": 0,
         "sources-INITIAL_FORMS": 0,
     }
     data.update(overrides)

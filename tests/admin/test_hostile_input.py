@@ -20,6 +20,8 @@ def add_pledge(client, company, **overrides):
         "category": "other",
         "announced_on": "2021-01-01",
         "sources-TOTAL_FORMS": 0,
+        "disbursements-TOTAL_FORMS": 0,
+        "disbursements-INITIAL_FORMS": 0,
         "sources-INITIAL_FORMS": 0,
     }
     data.update(overrides)
@@ -73,12 +75,14 @@ def test_a_javascript_source_url_is_refused_and_the_pledge_is_not_half_saved(
         company,
         **{
             "sources-TOTAL_FORMS": 1,
+            "disbursements-TOTAL_FORMS": 0,
+            "disbursements-INITIAL_FORMS": 0,
             "sources-0-url": "javascript:alert(document.cookie)",
             "sources-0-title": "Evil",
         },
     )
     assert response.status_code == 200
-    [inline] = response.context["inline_admin_formsets"]
+    inline = response.context["inline_admin_formsets"][0]
     assert "url" in inline.formset.forms[0].errors
     assert (Pledge.objects.count(), Source.objects.count()) == (0, 0)
 

@@ -161,7 +161,7 @@ def test_export_of_the_selection_is_csv_of_those_pledges(editor_client, companie
     lines = response.content.decode().splitlines()
     assert lines[0] == (
         "id,company,title,slug,summary,success_criteria,category,announced_on,deadline,"
-        "is_published,amount_pledged,amount_delivered,currency,delivered_may_exceed_pledged,"
+        "is_published,amount_pledged,currency,delivered_may_exceed_pledged,amount_delivered,"
         "status,owner"
     )
     assert len(lines) == 2

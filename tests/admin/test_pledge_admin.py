@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from commitments.domain import workflow
 from commitments.models import Pledge
-from tests.factories import PledgeFactory, SourceFactory, UserFactory
+from tests.factories import DisbursementFactory, PledgeFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,9 +79,9 @@ def test_percent_delivered_is_shown_for_money_pledges(reviewer_client, company):
         company=company,
         title="Donate $10 million",
         amount_pledged=Decimal("10000000"),
-        amount_delivered=Decimal("2500000"),
         currency="USD",
     )
+    DisbursementFactory(pledge=money, amount=Decimal("2500000"))
     assert "25.0%" in row_text(reviewer_client, money)
     change = reviewer_client.get(reverse("admin:commitments_pledge_change", args=[money.pk]))
     assert "25.0%" in change.text
@@ -120,6 +120,8 @@ def test_a_slug_typed_in_the_admin_starts_with_the_company(superuser_client, com
             "announced_on": "2020-06-11",
             "is_published": "on",
             "sources-TOTAL_FORMS": "0",
+            "disbursements-TOTAL_FORMS": "0",
+            "disbursements-INITIAL_FORMS": "0",
             "sources-INITIAL_FORMS": "0",
         },
     )

@@ -39,7 +39,6 @@ def make_pledges(n, prefix, company=None):
             deadline=dt.date(2021, 1, 1) + dt.timedelta(days=i % 300),
             is_published=True,
             amount_pledged=1000 if i % 2 else None,
-            amount_delivered=250 if i % 2 else None,
             currency="USD" if i % 2 else "",
         )
         for i in range(n)

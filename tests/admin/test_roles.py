@@ -55,6 +55,8 @@ def add(client, pledge):
             "category": "other",
             "announced_on": "2021-01-01",
             "sources-TOTAL_FORMS": 0,
+            "disbursements-TOTAL_FORMS": 0,
+            "disbursements-INITIAL_FORMS": 0,
             "sources-INITIAL_FORMS": 0,
         },
     )
@@ -72,6 +74,8 @@ def change(client, pledge):
             "category": pledge.category,
             "announced_on": "2020-06-10",
             "sources-TOTAL_FORMS": 0,
+            "disbursements-TOTAL_FORMS": 0,
+            "disbursements-INITIAL_FORMS": 0,
             "sources-INITIAL_FORMS": 0,
         },
     )
@@ -188,6 +192,8 @@ def test_the_roles_hold_exactly_the_intended_permissions():
         "view_pledgeevent", "view_historicalcompany", "view_historicalpledge",
         "view_historicalsource", "view_user",
         "add_page", "change_page", "view_page",
+        "add_disbursement", "change_disbursement", "view_disbursement",
+        "view_historicaldisbursement",
         # Right of reply: contacts, asking and cancelling; Reviewers also publish/withhold.
         "add_companycontact", "change_companycontact", "delete_companycontact",
         "view_companycontact", "add_replyrequest", "change_replyrequest",

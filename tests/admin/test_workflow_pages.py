@@ -301,6 +301,8 @@ def test_the_change_form_cannot_change_status_or_deadline(editor_client, pledge)
             "deadline": "2030-01-01",
             "version": 99,
             "sources-TOTAL_FORMS": 0,
+            "disbursements-TOTAL_FORMS": 0,
+            "disbursements-INITIAL_FORMS": 0,
             "sources-INITIAL_FORMS": 0,
         },
     )
@@ -327,6 +329,8 @@ def test_the_add_form_accepts_an_initial_deadline(editor_client, editor, company
             "announced_on": "2019-09-19",
             "deadline": "2040-12-31",
             "sources-TOTAL_FORMS": 0,
+            "disbursements-TOTAL_FORMS": 0,
+            "disbursements-INITIAL_FORMS": 0,
             "sources-INITIAL_FORMS": 0,
         },
     )

@@ -3,9 +3,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.domain import demo, workflow
-from commitments.models import Company, Pledge, PledgeEvent, Source
+from commitments.models import Company, Disbursement, Pledge, PledgeEvent, Source
 
-STORY_FIELDS = ("slug", "company", "sources", "deadline_move", "note")
+STORY_FIELDS = ("slug", "company", "sources", "deadline_move", "recipients", "payments")
 
 
 class Command(BaseCommand):
@@ -54,8 +54,8 @@ class Command(BaseCommand):
         sources = {item["url"]: self._source(pledge, item) for item in data["sources"]}
         if move is not None:
             self._move_deadline(pledge, move, sources[move["source"]])
-        if "note" in data:
-            self._note(pledge, data["note"], sources[data["note"]["source"]])
+        if "recipients" in data:
+            self._payments(pledge, data, sources)
 
     def _source(self, pledge, data):
         source, created = Source.objects.get_or_create(
@@ -81,13 +81,40 @@ class Command(BaseCommand):
         PledgeEvent.objects.filter(pk=event.pk).update(alerts_queued_at=timezone.now())
         self.changes += 1
 
-    def _note(self, pledge, note, source):
-        event, created = PledgeEvent.objects.get_or_create(
-            pledge=pledge,
-            kind=PledgeEvent.Kind.NOTE,
-            occurred_on=note["occurred_on"],
-            defaults={"rationale": note["rationale"]},
+    def _payments(self, pledge, data, sources):
+        """The recipients as announced payments, then the ones a source confirms.
+
+        An older demo told the confirmed money as a note and a single "delivered" figure
+        (a payment without recipient since migration 0015): both give way to the payments.
+        """
+        old_note = pledge.events.filter(
+            kind=PledgeEvent.Kind.NOTE, rationale=demo.OLD_DONATION_NOTE
         )
-        if created:
-            event.sources.add(source)
+        legacy = pledge.disbursements.filter(recipient="", events__isnull=True)
+        if old_note.exists() or legacy.exists():
+            old_note.delete()
+            legacy.delete()
+            self.changes += 1
+        for recipient in data["recipients"]:
+            if not pledge.disbursements.filter(recipient=recipient).exists():
+                Disbursement.objects.create(
+                    pledge=pledge, recipient=recipient, currency=pledge.currency
+                )
+                self.changes += 1
+        for payment in data["payments"]:
+            row = pledge.disbursements.filter(recipient=payment["recipient"]).first()
+            if row is not None and row.is_confirmed:
+                continue  # recorded already, by this command or by staff
+            confirmed = workflow.record_disbursement(
+                pledge,
+                recipient=payment["recipient"],
+                amount=payment["amount"],
+                currency=pledge.currency,
+                paid_on=payment["paid_on"],
+                source=sources[payment["source"]],
+                disbursement=row,
+                actor=None,
+            )
+            # Loading history is not news (as for the deadline move above).
+            confirmed.events.update(alerts_queued_at=timezone.now())
             self.changes += 1

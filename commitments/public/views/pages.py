@@ -32,6 +32,7 @@ def methodology(request):
         "pledge_fields": opendata.PLEDGE_FIELDS,
         "company_fields": opendata.COMPANY_FIELDS,
         "event_fields": opendata.EVENT_FIELDS,
+        "disbursement_fields": opendata.DISBURSEMENT_FIELDS,
     }
     return render(request, "commitments/methodology.html", context)
 

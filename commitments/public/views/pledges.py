@@ -1,13 +1,14 @@
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
-from commitments.models import Pledge, PledgeEvent, Source
-from commitments.public import charts, sharing, structured
+from commitments.models import Disbursement, Pledge, PledgeEvent, Source
+from commitments.public import charts, og_image, sharing, structured
 from commitments.public import listing as timeline
-from commitments.public.caching import memoise, public_page
+from commitments.public.caching import memoise, public_page, remember
 from commitments.public.views.timeline import company_choices
 
 PLEDGE_LIST_SIZE = 50
@@ -68,23 +69,26 @@ pledge_list = require_safe(public_page(PledgeListView.as_view()))
 @require_safe
 @public_page
 def pledge_detail(request, slug):
+    """The pledge page: five queries whatever the number of events, sources and payments
+    (content version, pledge, events with their payments, sources with their citations,
+    payments with their sources)."""
     pledge = get_object_or_404(
         timeline.with_deadline_moves(
             Pledge.objects.published().select_related("company")
         ).prefetch_related(
             Prefetch(
                 "events",
-                # The reply and its request come in the same query (joins, not a query each).
-                queryset=PledgeEvent.objects.select_related("reply__request", "no_reply_request")
-                .prefetch_related(
-                    Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk"))
-                )
-                .order_by("-occurred_on", "-pk"),
+                # A reply and its request come in the same query (joins, not a query each).
+                queryset=PledgeEvent.objects.select_related(
+                    "disbursement", "reply__request", "no_reply_request"
+                ).order_by("-occurred_on", "-pk"),
             ),
-            Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
+            # The money figures and the recipients list read these.
+            Prefetch("disbursements", queryset=Disbursement.objects.select_related("source")),
         ),
         slug=slug,
     )
+    _attach_sources(pledge)
     review = structured.claim_review(pledge)
     share_url = settings.SITE_URL + pledge.get_absolute_url()
     context = {
@@ -97,3 +101,52 @@ def pledge_detail(request, slug):
         ),
     }
     return render(request, "commitments/pledge_detail.html", context)
+
+
+def _attach_sources(pledge):
+    """The pledge's sources, and each event's evidence among them, from one query.
+
+    A LEFT JOIN of the sources on their citations gives a row per (source, citing event),
+    or one with no event: the sources list and every event's evidence at once. Events
+    cite only their own pledge's sources (``workflow`` refuses any other).
+    """
+    rows = (
+        Source.objects.filter(pledge=pledge)
+        .annotate(cited_by=F("events__id"))
+        .order_by("published_on", "pk", "cited_by")
+    )
+    sources, evidence = {}, {}
+    for row in rows:
+        source = sources.setdefault(row.pk, row)
+        if row.cited_by is not None:
+            evidence.setdefault(row.cited_by, []).append(source)
+    _prefetched(pledge, "sources", list(sources.values()))
+    for event in pledge.events.all():
+        _prefetched(event, "sources", evidence.get(event.pk, []))
+
+
+def _prefetched(obj, name, items):
+    """Hand ``obj.<name>.all()`` its rows, as ``prefetch_related`` would."""
+    queryset = getattr(obj, name).all()
+    queryset._result_cache, queryset._prefetch_done = items, True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+# A picture's key names what it shows, so it can be kept long; crawlers fetch it rarely.
+OG_IMAGE_TTL_SECONDS = 7 * 24 * 3600
+
+
+@require_safe
+@public_page
+def pledge_og_image(request, slug):
+    """The pledge's Open Graph picture (``commitments.public.og_image``), as a PNG."""
+    pledge = get_object_or_404(
+        Pledge.objects.published()
+        .select_related("company")
+        .only("pk", "slug", "title", "status", "company__name"),
+        slug=slug,
+    )
+    png = remember(
+        og_image.picture_key(pledge), lambda: og_image.draw(pledge), OG_IMAGE_TTL_SECONDS
+    )
+    return HttpResponse(png, content_type="image/png")

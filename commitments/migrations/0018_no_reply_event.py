@@ -14,7 +14,7 @@ def watch_new_columns(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0014_right_of_reply'),
+        ('commitments', '0017_pledge_search'),
     ]
 
     operations = [
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='pledgeevent',
             name='kind',
-            field=models.CharField(choices=[('announced', 'Announced'), ('deadline_changed', 'Deadline moved'), ('status_changed', 'Verdict recorded'), ('deadline_passed', 'Deadline passed'), ('note', 'Note'), ('company_reply', 'Company replied'), ('no_reply', 'No response')], max_length=20),
+            field=models.CharField(choices=[('announced', 'Announced'), ('deadline_changed', 'Deadline moved'), ('status_changed', 'Verdict recorded'), ('deadline_passed', 'Deadline passed'), ('note', 'Note'), ('disbursement', 'Payment confirmed'), ('company_reply', 'Company replied'), ('no_reply', 'No response')], max_length=20),
         ),
         migrations.RunPython(watch_new_columns, migrations.RunPython.noop),
     ]
