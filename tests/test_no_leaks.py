@@ -9,12 +9,25 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from commitments.domain import workflow
+from commitments.domain import replies, workflow
 from commitments.public.listing import PledgeFilterForm
 from commitments.public.sitemaps import SITEMAPS
-from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
+from tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    EventFactory,
+    PledgeFactory,
+    ReplyFactory,
+    ReplyRequestFactory,
+    SourceFactory,
+    UserFactory,
+)
 
 SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan", "Hidden Foundation")
+# The right of reply: a reply staff have not judged, one they withheld (on the published
+# pledge), and one published on the draft pledge; and the contacts, never public at all.
+SECRETS += ("Unjudged reply words", "Withheld reply words", "Draft pledge reply words")
+SECRETS += ("Hidden Contact", "hidden.contact@")
 # Slugs to try for each kind of slug argument: private ones, and one that never existed.
 PRIVATE_SLUGS = ("stealth", "secret-draft")
 MISSING_SLUG = "no-such-thing"
@@ -54,6 +67,25 @@ def private(pledge):
     for hidden in (draft, stealth.pledges.get()):
         hidden.is_published = False
         hidden.save()
+    reviewer = UserFactory(username="leak-reviewer", is_superuser=True)
+    contact = ContactFactory(
+        company=pledge.company, name="Hidden Contact", email="hidden.contact@amazon.example"
+    )
+    for words, withhold in (("Unjudged reply words", False), ("Withheld reply words", True)):
+        reply = ReplyFactory(
+            request=ReplyRequestFactory(pledge=pledge, contacts=[contact]),
+            body=words,
+            name=words,
+            links=[f"https://amazon.example/{words.split()[0].lower()}-secret-leak"],
+        )
+        if withhold:
+            replies.publish_reply(reply, actor=reviewer)
+            replies.withhold_reply(reply, reason="Withheld reply words", actor=reviewer)
+    on_draft = ReplyFactory(
+        request=ReplyRequestFactory(pledge=draft, contacts=[contact]),
+        body="Draft pledge reply words",
+    )
+    replies.publish_reply(on_draft, actor=reviewer)
 
 
 def public_routes(resolver=None, namespace=""):

@@ -28,6 +28,7 @@ from commitments.admin import filters
 from commitments.admin.disbursements import DisbursementInline, save_payments
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
+from commitments.admin.mixins import PledgeSearchMixin
 from commitments.admin.replies import ask_view, requests_summary
 from commitments.admin.resources import (
     IMPORT_EXAMPLE,
@@ -80,7 +81,7 @@ class ExportFormStartingOnCSV(SelectableFieldsExportForm):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
+class PledgeAdmin(PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmin):
     resource_classes = [PledgeExportResource]
     import_template_name = "admin/commitments/pledge/import.html"
     import_formats = [CSV, XLSX]
@@ -113,7 +114,6 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
         ("owner", admin.RelatedOnlyFieldListFilter),
         "is_published",
     ]
-    search_fields = ["company__name", "title", "summary"]
     date_hierarchy = "announced_on"
     autocomplete_fields = ["company", "owner"]
     inlines = [SourceInline, DisbursementInline]

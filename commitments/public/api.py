@@ -86,7 +86,7 @@ def pledge(request, slug):
             Prefetch(
                 "events",
                 queryset=PledgeEvent.objects.current()
-                .select_related("disbursement")
+                .select_related("disbursement", "reply__request", "no_reply_request")
                 .prefetch_related("sources")
                 .order_by("-occurred_on", "-pk"),
             ),
@@ -164,7 +164,7 @@ def events(request):
     filters = timeline.FilterForm(request.GET).filters()
     queryset = (
         timeline.public_events(filters)
-        .select_related("pledge", "disbursement")
+        .select_related("pledge", "disbursement", "reply__request", "no_reply_request")
         .only(*EVENT_COLUMNS)
         .prefetch_related(Prefetch("sources", queryset=Source.objects.only("url")))
     )
@@ -187,6 +187,15 @@ EVENT_COLUMNS = [
     "new_deadline",
     "rationale",
     "pledge__slug",
+    # A reply's author and links, and the request it answers (joins, not a query each).
+    "reply__name",
+    "reply__role",
+    "reply__links",
+    "reply__edited",
+    "reply__request__sent_at",
+    "reply__request__reply_by",
+    "no_reply_request__sent_at",
+    "no_reply_request__reply_by",
     "disbursement__amount",
     "disbursement__currency",
     "disbursement__recipient",

@@ -69,6 +69,14 @@ EVENT_TYPES = {
     "rationale": {"type": "string"},
     "source_urls": {"type": "array", "items": _URI},
 }
+DISBURSEMENT_TYPES = {
+    "recipient": {"type": "string"},
+    "amount": _nullable(_DECIMAL),
+    "currency": {"type": "string"},
+    "paid_on": _nullable(_DATE),
+    "confirmed": {"type": "boolean"},
+    "source_url": _nullable(_URI),
+}
 
 
 def _object(types, descriptions, **extra):
@@ -180,6 +188,11 @@ def document():
             PLEDGE_TYPES,
             opendata.PLEDGE_FIELDS,
             events={"type": "array", "items": _ref("Event"), "description": "Newest first."},
+            disbursements={
+                "type": "array",
+                "items": _ref("Disbursement"),
+                "description": "Payments towards a financial pledge, confirmed or announced.",
+            },
             sources={"type": "array", "items": _ref("Source")},
         ),
         "Company": _object(COMPANY_TYPES, opendata.COMPANY_FIELDS),
@@ -193,6 +206,7 @@ def document():
             },
         ),
         "Event": _object(EVENT_TYPES, opendata.EVENT_FIELDS),
+        "Disbursement": _object(DISBURSEMENT_TYPES, opendata.DISBURSEMENT_FIELDS),
         "Source": source,
         "Error": {
             "type": "object",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0016_source_archive_job'),
+        ('commitments', '0018_no_reply_event'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
