@@ -174,6 +174,15 @@ def _send_once(client, method, parts, *, headers, content, deadline, max_bytes, 
     raise FetchError(f"Could not connect to {parts.hostname}: {last_error}.")
 
 
+CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
 def fetch(
     url,
     *,
@@ -231,6 +240,14 @@ def fetch(
                     raise FetchError(f"More than {settings.TRACKER_FETCH_MAX_REDIRECTS} redirects.")
                 url = urljoin(url, location.strip())
                 redirects.append(url)
+                if _origin(url) != _origin(parts.geturl()):
+                    # As httpx and browsers do: credentials (the archive's API key) are
+                    # for the host they were given to, not wherever it redirects.
+                    headers = {
+                        name: value
+                        for name, value in headers.items()
+                        if name.lower() not in CREDENTIAL_HEADERS
+                    }
                 if response.status_code == 303 or (
                     response.status_code in (301, 302) and method == "POST"
                 ):
