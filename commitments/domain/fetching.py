@@ -65,11 +65,17 @@ def _allowed(parts):
     return host in allowed or f"{host}:{parts.port}" in allowed
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def unsafe_reason(address):
     """Why an IP address is off limits, or None when it is a public address."""
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address):
         inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is None and ip in NAT64:
+            # A NAT64 gateway turns 64:ff9b::a9fe:a9fe into 169.254.169.254.
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None:
             reason = unsafe_reason(str(inner))
             return f"{reason} (inside {ip})" if reason else None

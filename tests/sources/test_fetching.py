@@ -178,6 +178,8 @@ def test_the_allowed_list_is_empty_by_default():
         ("::", False),
         ("ff02::1", False),
         ("240.0.0.1", False),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 wrapping 169.254.169.254
+        ("64:ff9b::5db8:d70e", True),  # NAT64 wrapping a public address
     ],
 )
 def test_unsafe_reason_judges_ipv4_and_ipv6(address, safe):
