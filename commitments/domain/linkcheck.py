@@ -44,7 +44,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from commitments.domain import calendar, fetching
+from commitments.domain import calendar, digests, fetching
 from commitments.mail import delivery
 from commitments.models import HostBudget, Notification, Source
 from commitments.models.sources import next_slot
@@ -229,15 +229,12 @@ WEEK = timedelta(days=7)  # calendar days, added to dates only
 
 
 def digest_moment(now):
-    """The latest Monday at TRACKER_DIGEST_HOUR in the tracker's zone, at or before ``now``."""
+    """The latest Monday at TRACKER_DIGEST_HOUR on the tracker's wall clock, at or before
+    ``now`` (the staff digests' hour, ``digests.digest_time``, right across DST changes)."""
     today = calendar.local_date(now)
     monday = today - timedelta(days=today.weekday())
-    hour = timedelta(hours=settings.TRACKER_DIGEST_HOUR)
-    moment = calendar.start_of_day(monday) + hour
-    if moment > now:
-        # By the calendar, not minus 168 hours: a week with a DST change is 167 or 169.
-        moment = calendar.start_of_day(monday - WEEK) + hour
-    return moment
+    moment = digests.digest_time(monday)
+    return moment if moment <= now else digests.digest_time(monday - WEEK)
 
 
 def digest_recipients():
