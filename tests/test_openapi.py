@@ -14,7 +14,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from commitments.domain import workflow
 from commitments.public import urls as public_urls
-from tests.factories import CompanyFactory, PledgeFactory, SourceFactory
+from tests.factories import CompanyFactory, DisbursementFactory, PledgeFactory, SourceFactory
 
 TODAY = dt.datetime(2021, 7, 1, 12, tzinfo=dt.UTC)
 
@@ -27,9 +27,9 @@ def data(company, superuser):
             company=company,
             slug="amazon-fund",
             amount_pledged=1000,
-            amount_delivered=250.5,
-            currency="usd",
+            currency="USD",
         )
+        DisbursementFactory(pledge=money, amount=250.5)
         source = SourceFactory(pledge=money, archive_url="https://web.archive.org/x")
         workflow.record_verdict(
             money,

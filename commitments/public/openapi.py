@@ -69,6 +69,14 @@ EVENT_TYPES = {
     "rationale": {"type": "string"},
     "source_urls": {"type": "array", "items": _URI},
 }
+DISBURSEMENT_TYPES = {
+    "recipient": {"type": "string"},
+    "amount": _nullable(_DECIMAL),
+    "currency": {"type": "string"},
+    "paid_on": _nullable(_DATE),
+    "confirmed": {"type": "boolean"},
+    "source_url": _nullable(_URI),
+}
 
 
 def _object(types, descriptions, **extra):
@@ -154,13 +162,23 @@ def document():
     """The OpenAPI 3.1 document, absolute to this deployment's ``SITE_URL``."""
     source = {
         "type": "object",
-        "required": ["url", "title", "publisher", "published_on", "archive_url"],
+        "required": [
+            "url",
+            "title",
+            "publisher",
+            "published_on",
+            "archive_url",
+            "archived_on",
+            "broken_since",
+        ],
         "properties": {
             "url": _URI,
             "title": {"type": "string"},
             "publisher": {"type": "string"},
             "published_on": _nullable(_DATE),
             "archive_url": _nullable(_URI),
+            "archived_on": _nullable(_DATE),
+            "broken_since": _nullable(_DATE),
         },
         "additionalProperties": False,
     }
@@ -170,6 +188,11 @@ def document():
             PLEDGE_TYPES,
             opendata.PLEDGE_FIELDS,
             events={"type": "array", "items": _ref("Event"), "description": "Newest first."},
+            disbursements={
+                "type": "array",
+                "items": _ref("Disbursement"),
+                "description": "Payments towards a financial pledge, confirmed or announced.",
+            },
             sources={"type": "array", "items": _ref("Source")},
         ),
         "Company": _object(COMPANY_TYPES, opendata.COMPANY_FIELDS),
@@ -183,6 +206,7 @@ def document():
             },
         ),
         "Event": _object(EVENT_TYPES, opendata.EVENT_FIELDS),
+        "Disbursement": _object(DISBURSEMENT_TYPES, opendata.DISBURSEMENT_FIELDS),
         "Source": source,
         "Error": {
             "type": "object",
