@@ -41,6 +41,10 @@ PAGES = [
     # "the 50 events before this one", as the "Older" link writes it.
     Page("timeline_deep", "/?before={deep_cursor}"),
     Page("timeline_filtered", "/?category=donation&status=in_progress"),
+    # Search: a word in one title in twelve, a word in none, and a misspelling.
+    Page("search", "/?q=recognition"),
+    Page("search_none", "/?q=zyxwvutsr"),
+    Page("search_typo", "/?q=recogniton", note="misspelt: finds recognition"),
     Page("pledge", "/pledges/{pledge_most_events}/"),
     Page("company", "/companies/{company_most_pledges}/"),
     Page("feed_atom", "/feed/"),
@@ -55,6 +59,7 @@ PAGES = [
     Page("api_events", "/api/v1/events/"),
     Page("admin_pledges", "/{admin}commitments/pledge/", staff=True),
     Page("admin_awaiting", "/{admin}commitments/pledgeawaitingverdict/", staff=True),
+    Page("admin_search", "/{admin}commitments/pledge/?q=recognition", staff=True),
 ]
 
 DEEP_PAGE = 1000

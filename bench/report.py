@@ -35,6 +35,7 @@ def stable_keys():
         keys += [f"{target}.{k}" for k in LOAD_FIGURES]
     keys += [f"sweep_1m.{k}" for k in SWEEP_FIGURES]
     keys += [f"fanout_10k.{k}" for k in FANOUT_FIGURES]
+    keys += [f"slowest_{side}.{k}" for side in ("public", "staff") for k in ("page", "p50_ms")]
     keys += ["subscribers.count", "subscribers.note", "meta.recommended_server"]
     return keys
 
@@ -50,11 +51,29 @@ def flatten(figures):
     flat |= {f"targets.{k}": _plain(v) for k, v in figures.get("targets", {}).items()}
     for name, result in figures.get("pages", {}).items():
         flat |= {f"{name}.{k}": v for k, v in result.items()}
+    flat |= slowest(figures.get("pages", {}))
     if "throughput" in figures:
         _flatten_throughput(flat, figures["throughput"])
     flat |= {f"sweep_1m.{k}": v for k, v in figures.get("sweep", {}).items()}
     flat |= {f"fanout_10k.{k}": v for k, v in figures.get("fanout", {}).items()}
     return dict(sorted(flat.items()))
+
+
+def slowest(results):
+    """The slowest public and staff page by median (whole-table files, timed once, apart)."""
+    flat = {}
+    for side, staff in (("public", False), ("staff", True)):
+        timed = [
+            (results[p.name]["p50_ms"], p.name)
+            for p in PAGES
+            if p.staff == staff
+            and not p.single
+            and results.get(p.name, {}).get("p50_ms") is not None
+        ]
+        if timed:
+            ms, name = max(timed)
+            flat |= {f"slowest_{side}.page": name, f"slowest_{side}.p50_ms": ms}
+    return flat
 
 
 def _flatten_throughput(flat, results):
@@ -144,6 +163,12 @@ def table(flat):
             f"  {n:<26}{_fmt(flat[f'{n}.queries'], 'd'):>8}{_fmt(flat[f'{n}.p50_ms'], '.2f'):>11}"
             f"{_fmt(flat[f'{n}.bytes'], ',d'):>10}  {flat[f'{n}.url']}"
         )
+    for side in ("public", "staff"):
+        if flat.get(f"slowest_{side}.page"):
+            lines.append(
+                f"  slowest {side} page: {flat[f'slowest_{side}.page']} "
+                f"{_fmt(flat[f'slowest_{side}.p50_ms'], '.2f')} ms"
+            )
     servers = [DEFAULT_SERVER] + sorted(
         {k.split(".")[0] for k in flat if k.endswith(".workers")} - {DEFAULT_SERVER}
     )
@@ -191,7 +216,8 @@ def table(flat):
             f"fetch {_fmt(flat['sweep_1m.fetch_ms'], '.2f')} ms, index on due rows: {_fmt(flat['sweep_1m.uses_index'])}",
             f"  plan: {flat['sweep_1m.plan']}",
             f"  sweep function: {flat['sweep_1m.function'] or '—'} "
-            f"{_fmt(flat['sweep_1m.function_ms'], ',.1f')} ms {flat['sweep_1m.function_note'] or ''}",
+            f"{_fmt(flat['sweep_1m.function_ms'], ',.1f')} ms, "
+            f"{_fmt(flat['sweep_1m.function_queries'], 'd')} queries {flat['sweep_1m.function_note'] or ''}",
         ]
     if flat.get("fanout_10k.recipients") is not None:
         lines += [

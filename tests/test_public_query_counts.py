@@ -23,6 +23,8 @@ URLS = [
     "/pledges/bulk-0/deadline.ics",
     "/companies/",
     "/companies/firm-00000/",
+    "/companies/firm-00000/?after=2030-01-01.99999",
+    "/?q=firm",
     "/companies/firm-00000/feed/",
     "/companies/firm-00000/deadlines.ics",
     "/feed/",

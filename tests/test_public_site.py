@@ -288,6 +288,26 @@ def test_the_company_page_has_a_scorecard_and_a_deadline_chart(client, company, 
     assert 'class="bar-kept' in html
 
 
+def test_the_company_page_lists_its_pledges_40_a_page_with_the_scorecard_of_all(client, company):
+    for i in range(45):
+        PledgeFactory(
+            company=company,
+            title=f"Pledge number {i:02d}",
+            announced_on=dt.date(2020, 1, 1) + dt.timedelta(days=i // 2),
+        )
+    html = client.get("/companies/amazon/").content.decode()
+    assert "<strong>45</strong> published pledges" in html
+    assert html.count('class="pledge-card"') == 40
+    assert "Pledge number 44" in html.split('id="pledges"')[1]
+    assert "Pledge number 04" not in html.split('id="pledges"')[1]
+    assert "5 more pledges not drawn" in html
+    older = re.search(r'href="\?after=([^"#]+)#pledges"', html).group(1)
+    html = client.get(f"/companies/amazon/?after={older}").content.decode()
+    listed = re.findall(r"Pledge number (\d\d)</a></h3>", html)
+    assert listed == ["04", "03", "02", "01", "00"]
+    assert "Back to the newest" in html
+
+
 def test_the_methodology_page_is_editable_by_staff_and_documents_the_fields(client, db):
     html = client.get("/methodology/").content.decode()
     assert "<code>deadline_moves</code>" in html

@@ -31,6 +31,10 @@ def schedule_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         60.0, sender.signature("commitments.check_sources"), name="check sources"
     )
+    # Archiving that is due and that no task holds (the broker lost it, or it waits out a 429).
+    sender.add_periodic_task(
+        60.0, sender.signature("commitments.archive_sources"), name="archive sources"
+    )
 
 
 @beat_init.connect

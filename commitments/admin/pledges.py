@@ -28,6 +28,7 @@ from commitments.admin import filters
 from commitments.admin.disbursements import DisbursementInline, save_payments
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
+from commitments.admin.mixins import PledgeSearchMixin
 from commitments.admin.replies import ask_view, requests_summary
 from commitments.admin.resources import (
     IMPORT_EXAMPLE,
@@ -36,6 +37,7 @@ from commitments.admin.resources import (
     PledgeImportResource,
 )
 from commitments.admin.workflow_views import move_deadline_view, record_verdict_view
+from commitments.domain import tasks
 from commitments.models import Disbursement, Pledge, PledgeEvent, Source
 
 # Fields only commitments.domain.workflow may change once a pledge exists.
@@ -79,7 +81,7 @@ class ExportFormStartingOnCSV(SelectableFieldsExportForm):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
+class PledgeAdmin(PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmin):
     resource_classes = [PledgeExportResource]
     import_template_name = "admin/commitments/pledge/import.html"
     import_formats = [CSV, XLSX]
@@ -112,7 +114,6 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
         ("owner", admin.RelatedOnlyFieldListFilter),
         "is_published",
     ]
-    search_fields = ["company__name", "title", "summary"]
     date_hierarchy = "announced_on"
     autocomplete_fields = ["company", "owner"]
     inlines = [SourceInline, DisbursementInline]
@@ -238,6 +239,10 @@ class PledgeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin):
             save_payments(request, form.instance, formset)
         else:
             super().save_formset(request, form, formset, change)
+        if formset.model is Source:
+            # New sources (and corrected URLs) are archived as soon as the save commits.
+            changed = [source for source, _fields in formset.changed_objects]
+            tasks.archive_after_commit(formset.new_objects + changed)
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):

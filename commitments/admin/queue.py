@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from commitments.admin.display import admin_link
-from commitments.admin.mixins import ReadOnlyAdminMixin
+from commitments.admin.mixins import PledgeSearchMixin, ReadOnlyAdminMixin
 from commitments.models import PledgeAwaitingVerdict, Reply, ReplyRequest
 
 
 @admin.register(PledgeAwaitingVerdict)
-class AwaitingVerdictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AwaitingVerdictAdmin(PledgeSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pledge_column",
         "company",
@@ -29,7 +29,6 @@ class AwaitingVerdictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display_links = None
     list_select_related = ["company", "owner"]
     list_filter = [("owner", admin.RelatedOnlyFieldListFilter), "category"]
-    search_fields = ["company__name", "title"]
     list_per_page = 100
     actions = None
 

@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from commitments.admin.display import URL_FORMFIELDS
 from commitments.admin.filters import ArchiveFilter, LinkStatusFilter
 from commitments.admin.history import HistoryAdmin
+from commitments.domain import archiving, tasks
 from commitments.models import PledgeEvent, Source
 from commitments.templatetags.tracker_admin import tracker_time
 
@@ -18,7 +20,13 @@ CHECK_FIELDS = [
     "next_check_at",
     "archive_check",
 ]
-ARCHIVE_FIELDS = ["archived_at", "archive_due_at", "archive_attempts", "archive_error"]
+ARCHIVE_FIELDS = [
+    "archived_at",
+    "archive_due_at",
+    "archive_attempts",
+    "archive_error",
+    "archive_job",
+]
 
 
 @admin.register(Source)
@@ -36,6 +44,29 @@ class SourceAdmin(HistoryAdmin):
         ("Link check", {"fields": CHECK_FIELDS, "classes": ["collapse"]}),
         ("Archiving", {"fields": ARCHIVE_FIELDS, "classes": ["collapse"]}),
     ]
+
+    actions = ["archive_now"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tasks.archive_after_commit([obj])
+
+    @admin.action(description="Archive now (a new snapshot; typed archive URLs are kept)")
+    def archive_now(self, request, queryset):
+        if not archiving.enabled():
+            self.message_user(
+                request,
+                "Archiving is switched off here (TRACKER_ARCHIVE_URL is empty).",
+                messages.WARNING,
+            )
+            return
+        ids = archiving.request_now(queryset)
+        tasks.archive_after_commit(Source.objects.filter(pk__in=ids))
+        kept = queryset.count() - len(ids)
+        text = f"Asked the archive for {len(ids)} snapshot{pluralize(len(ids))}."
+        if kept:
+            text += f" {kept} with an archived copy typed by staff kept as is."
+        self.message_user(request, text, messages.SUCCESS)
 
     @admin.display(description="link")
     def link_status(self, source):
@@ -58,7 +89,9 @@ class SourceAdmin(HistoryAdmin):
         if source.archive_error:
             waiting = "retrying" if source.archive_due_at else "failed"
             return format_html("{}: {}", waiting, source.archive_error)
-        return "waiting" if source.archive_due_at else "—"
+        if source.archive_due_at is None:
+            return "—"
+        return "waiting" if archiving.enabled() else "waiting (archiving is off)"
 
 
 @admin.register(PledgeEvent)

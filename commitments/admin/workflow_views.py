@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from commitments.admin.display import deadline_badge
 from commitments.admin.forms import MoveDeadlineForm, RecordVerdictForm
-from commitments.domain import workflow
+from commitments.domain import tasks, workflow
 
 # Keys of the workflow's and Source.full_clean()'s errors → the form field that shows them.
 SOURCE_FIELDS = {
@@ -126,6 +126,7 @@ def _workflow_page(
                     if new_source is not None:
                         new_source._change_reason = "Cited as evidence"
                         new_source.save()
+                        tasks.archive_after_commit([new_source])
                     event = run(form, pledge, new_source)
             except workflow.StaleEdit as error:
                 stale = error.pledge

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from commitments.admin.mixins import ReadOnlyAdminMixin
+from commitments.admin.mixins import PledgeSearchMixin, ReadOnlyAdminMixin
 from commitments.models import (
     Notification,
     PledgeFollowers,
@@ -139,10 +139,9 @@ class SuppressionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PledgeFollowers)
-class PledgeFollowersAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PledgeFollowersAdmin(PledgeSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "company", "followers", "alerts_sent", "alerts_failed"]
     list_select_related = ["company"]
-    search_fields = ["title", "company__name"]
 
     def get_queryset(self, request):
         alerts = Notification.objects.filter(kind=Notification.Kind.ALERT)

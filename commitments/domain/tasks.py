@@ -7,8 +7,9 @@ beat entry, and the delivery recovery the deadline sweep runs covers their email
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
-from commitments.domain import linkcheck, reminders, replies
+from commitments.domain import archiving, linkcheck, reminders, replies
 
 logger = logging.getLogger(__name__)
 
@@ -36,3 +37,52 @@ def sweep_deadlines():
 )
 def check_sources():
     return linkcheck.check_due_sources().as_dict()
+
+
+# Retried through Celery with the wait the attempt chose (backoff, Retry-After, polling);
+# the row holds the same due time, so the sweep below covers a retry the broker lost, and
+# the claim makes a duplicate run harmless. max_retries is the attempt count on the row.
+@shared_task(
+    bind=True,
+    name="commitments.archive_source",
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+    max_retries=None,
+)
+def archive_source(self, source_id):
+    outcome = archiving.archive_once(source_id)
+    logger.info("archive source=%s outcome=%s", source_id, outcome.result)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(
+    name="commitments.archive_sources", ignore_result=True, soft_time_limit=120, time_limit=150
+)
+def archive_sources():
+    return archiving.archive_due_sources()
+
+
+def archive_after_commit(sources):
+    """Queue the archiving of just-saved sources that want a copy (new ones, corrected
+    URLs) once their transaction commits."""
+    source_ids = [
+        source.pk
+        for source in sources
+        if source.pk is not None and source.archive_due_at is not None
+    ]
+    if not source_ids or not archiving.enabled():
+        return
+
+    def queue():
+        for pk in source_ids:
+            # A broker outage must not fail the staff member's save: the minute sweep
+            # (archive_sources) picks the source up, as it is due from its creation.
+            try:
+                archive_source.delay(pk)
+            except Exception:
+                logger.warning("Could not queue archiving of source %s; the sweep will", pk)
+
+    transaction.on_commit(queue)

@@ -8,7 +8,7 @@ is changed inside the writing transaction, readers see it move exactly when the 
 becomes visible (at commit), never before.
 
 The triggers watch the tables in ``PUBLIC_TABLES``. Columns that only the background
-machinery writes (the reminder schedule, the alert claim) are left out, so a sweep that
+machinery writes (the reminder schedule, the alert claim, the search document) are left out, so a sweep that
 finds nothing to say does not empty every cache. ``install_triggers`` (run by
 migrations) introspects the columns at that moment, and PostgreSQL drops a column's
 ``UPDATE OF`` trigger with the column (SQLite drops triggers when it rebuilds a table): a
@@ -30,13 +30,15 @@ from django.db import models
 # table → columns whose updates are bookkeeping, not content
 PUBLIC_TABLES = {
     "commitments_company": (),
-    "commitments_pledge": ("next_reminder_at",),
+    # search_document is derived, by a trigger, from columns that are watched.
+    "commitments_pledge": ("next_reminder_at", "search_document"),
     # What the link checker and archiver write every run; archive_url, archived_at and
     # broken_since are public (the pledge page shows them) and stay watched.
     "commitments_source": (
         "archive_due_at",
         "archive_attempts",
         "archive_error",
+        "archive_job",
         "next_check_at",
         "last_checked_at",
         "last_status",

@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -11,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from commitments.domain import calendar, schedule
 from commitments.domain.validators import validate_plain_text
+from commitments.models import search
 
 
 class Status(models.TextChoices):
@@ -58,6 +60,10 @@ class PledgeQuerySet(models.QuerySet):
     def awaiting_verdict(self):
         """Published pledges a reviewer must rule on, the longest-waiting first."""
         return self.published().overdue().order_by("deadline", "pk")
+
+    def search(self, text):
+        """Pledges matching the words ``text``, best first (``search_rank``); see models/search.py."""
+        return search.find(self, text).pledges
 
     def with_money(self):
         """Annotate ``confirmed_delivered`` (read by ``Pledge.amount_delivered``): one
@@ -139,6 +145,9 @@ class Pledge(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     # The next moment the reminder sweep must look at this pledge; None when nothing is due.
     next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Title, company name and summary as words for full-text search, kept by a database
+    # trigger on PostgreSQL (always empty on SQLite); see commitments/models/search.py.
+    search_document = SearchVectorField(null=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -151,7 +160,9 @@ class Pledge(models.Model):
         editable=False,
     )
 
-    history = HistoricalRecords(excluded_fields=["next_reminder_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["next_reminder_at", "updated_at", "search_document"]
+    )
     objects = PledgeQuerySet.as_manager()
 
     class Meta:

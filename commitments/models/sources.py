@@ -6,13 +6,16 @@ Which of these columns are public content (they move the content version, see
 it is left out so a check that finds nothing new does not empty every page cache.
 """
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from commitments.domain.validators import validate_plain_text, validate_web_url
+
+_WAYBACK_STAMP = re.compile(r"/web/(\d{4})(\d{2})(\d{2})\d{0,8}(?:[a-z_]{0,4})/")
 
 # Knuth's multiplicative hash: consecutive ids land far apart in the period.
 _SPREAD = 2654435761
@@ -44,8 +47,12 @@ class SourceQuerySet(models.QuerySet):
     def due_for_check(self, now):
         return self.filter(next_check_at__lte=now)
 
+    def archived_by_us(self):
+        """No archived copy, or one the archiver made: never one staff typed."""
+        return self.filter(models.Q(archive_url="") | models.Q(archived_at__isnull=False))
+
     def due_for_archive(self, now):
-        return self.filter(archive_url="", archive_due_at__lte=now)
+        return self.archived_by_us().filter(archive_due_at__lte=now)
 
 
 class Source(models.Model):
@@ -80,6 +87,9 @@ class Source(models.Model):
     )
     archive_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     archive_error = models.CharField(max_length=500, blank=True, editable=False)
+    # The archive service's job for a capture it is still making (Save Page Now answers
+    # with a job id, polled until the snapshot exists).
+    archive_job = models.CharField(max_length=100, blank=True, editable=False)
 
     # The link checker (commitments.domain.linkcheck). New sources are checked at once.
     next_check_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -104,6 +114,7 @@ class Source(models.Model):
             "archive_due_at",
             "archive_attempts",
             "archive_error",
+            "archive_job",
             "next_check_at",
             "last_checked_at",
             "last_status",
@@ -139,28 +150,56 @@ class Source(models.Model):
         return f"{self.publisher}: {self.title}" if self.publisher else self.title
 
     def save(self, *args, **kwargs):
-        # A corrected URL is a new document: check it now, and archive it unless staff
-        # typed an archived copy along with it.
-        loaded = getattr(self, "_loaded_url", None)
-        if self.pk is not None and loaded is not None and loaded != self.url:
-            now = timezone.now()
+        # (The archiver and the checker write with update(), so a save() is a person's edit.)
+        now = timezone.now()
+        loaded_url, loaded_archive = getattr(self, "_loaded", (None, None))
+        if (
+            self.pk is not None
+            and loaded_archive is not None
+            and loaded_archive != self.archive_url
+        ):
+            # Staff typed (or cleared) the archived copy: theirs is kept as is, and we do
+            # not know when it was made; cleared, the archiver makes one.
+            self.archived_at, self.archive_job, self.archive_error = None, "", ""
+            self.archive_attempts = 0
+            self.archive_due_at = None if self.archive_url else now
+        if self.pk is not None and loaded_url is not None and loaded_url != self.url:
+            # A corrected URL is a new document: check it now, and archive it unless staff
+            # typed an archived copy along with it.
             self.next_check_at = now
             self.first_failed_at = self.broken_since = self.last_status = None
             self.last_error = self.final_url = ""
-            if not self.archive_url:
+            if not self.archive_url or self.archived_at is not None:
+                self.archive_url, self.archived_at, self.archive_job = "", None, ""
                 self.archive_due_at, self.archive_attempts, self.archive_error = now, 0, ""
+        elif self.pk is None and self.archive_url:
+            self.archive_due_at = None  # typed with the source: nothing to archive
         super().save(*args, **kwargs)
-        self._loaded_url = self.url
+        self._loaded = (self.url, self.archive_url)
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._loaded_url = instance.__dict__.get("url")
+        instance._loaded = (instance.__dict__.get("url"), instance.__dict__.get("archive_url"))
         return instance
 
     @property
     def is_broken(self):
         return self.broken_since is not None
+
+    @property
+    def archived_on(self):
+        """The day the archived copy was made: ours, or read from a Wayback Machine address
+        staff typed (…/web/20200612093000/…); None when unknown."""
+        if self.archived_at is not None:
+            return self.archived_at.date()
+        match = _WAYBACK_STAMP.search(self.archive_url)
+        if match:
+            try:
+                return date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return None
+        return None
 
 
 class HostBudget(models.Model):

@@ -35,8 +35,12 @@ def _position(day, start, span_days):
     return round(100 * (day - start).days / span_days, 2)
 
 
-def deadline_chart(pledges, *, limit=MAX_CHART_ROWS):
-    """Bars from announcement to deadline (or to today's edge when there is none)."""
+def deadline_chart(pledges, *, limit=MAX_CHART_ROWS, total=None):
+    """Bars from announcement to deadline (or to today's edge when there is none).
+
+    ``pledges`` may be the first ``limit`` by deadline already (``total`` then says how many
+    there are in all), so a company with hundreds of pledges is not read whole for 40 bars.
+    """
     pledges = list(pledges)
     shown = sorted(pledges, key=lambda p: (p.deadline or dt.date.max, p.pk))[:limit]
     if not shown:
@@ -58,7 +62,7 @@ def deadline_chart(pledges, *, limit=MAX_CHART_ROWS):
         start=start,
         end=end,
         today_x=_position(today, start, span),
-        hidden=len(pledges) - len(shown),
+        hidden=(len(pledges) if total is None else total) - len(shown),
     )
 
 

@@ -2,8 +2,11 @@
 
 import datetime as dt
 
+import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from commitments.domain import calendar, tasks
 from commitments.models import Source
 from tests.factories import SourceFactory
 
@@ -60,3 +63,99 @@ def test_the_source_page_shows_what_the_checker_found(reviewer_client, pledge):
 
     assert "Link check" in page
     assert "HTTP 404" in page
+
+
+# --- Archiving from the admin -------------------------------------------------------------
+
+
+@pytest.fixture
+def queued(settings, monkeypatch):
+    """The archive tasks handed to the broker, by source id (archiving switched on)."""
+    settings.TRACKER_ARCHIVE_URL = "https://web.archive.org/save"
+    sent = []
+    monkeypatch.setattr(tasks.archive_source, "delay", sent.append)
+    return sent
+
+
+def test_a_source_cited_in_a_verdict_is_sent_to_the_archive_after_commit(
+    reviewer_client, pledge, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer_client.post(
+            reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk]),
+            {
+                "version": 1,
+                "status": "kept",
+                "rationale": "Kept, per the report.",
+                "effective_on": calendar.today().isoformat(),
+                "new_source_url": "https://news.example.com/report",
+                "new_source_title": "Report",
+            },
+        )
+
+    assert queued == [Source.objects.get(url="https://news.example.com/report").pk]
+
+
+def test_a_source_added_in_the_admin_is_sent_to_the_archive(
+    superuser_client, pledge, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(
+            reverse("admin:commitments_source_add"),
+            {"pledge": pledge.pk, "url": "https://news.example.com/new", "title": "New"},
+        )
+    assert response.status_code == 302
+    assert queued == [Source.objects.get(title="New").pk]
+
+
+def test_a_broker_outage_never_blocks_staff(
+    superuser_client, pledge, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.TRACKER_ARCHIVE_URL = "https://web.archive.org/save"
+
+    def broker_down(source_id):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.archive_source, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(
+            reverse("admin:commitments_source_add"),
+            {"pledge": pledge.pk, "url": "https://news.example.com/new", "title": "New"},
+        )
+    assert response.status_code == 302
+    # Still due: the minute sweep will archive it.
+    assert Source.objects.get(title="New").archive_due_at is not None
+
+
+def test_archive_now_queues_a_snapshot_but_keeps_a_typed_copy(
+    superuser_client, pledge, queued, django_capture_on_commit_callbacks
+):
+    failed = SourceFactory(pledge=pledge, title="Failed before")
+    Source.objects.filter(pk=failed.pk).update(
+        archive_due_at=None, archive_attempts=10, archive_error="The archive answered HTTP 502."
+    )
+    typed = SourceFactory(pledge=pledge, title="Typed", archive_url="https://archive.ph/x")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(
+            reverse("admin:commitments_source_changelist"),
+            {"action": "archive_now", "_selected_action": [failed.pk, typed.pk]},
+            follow=True,
+        )
+
+    page = response.content.decode()
+    assert "Asked the archive for 1 snapshot. 1 with an archived copy typed by staff kept" in page
+    assert queued == [failed.pk]
+    assert Source.objects.get(pk=failed.pk).archive_attempts == 0
+    assert Source.objects.get(pk=typed.pk).archive_url == "https://archive.ph/x"
+
+
+def test_a_failed_archive_shows_in_the_source_list(reviewer_client, pledge):
+    failed = SourceFactory(pledge=pledge, title="Failed before")
+    Source.objects.filter(pk=failed.pk).update(
+        archive_due_at=None, archive_error="The archive answered HTTP 502."
+    )
+
+    page = reviewer_client.get("/admin/commitments/source/?archive=failed").content.decode()
+
+    assert "failed: The archive answered HTTP 502." in page

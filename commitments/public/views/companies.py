@@ -1,14 +1,18 @@
-from django.db.models import Count, Q
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from commitments.models import FINAL_STATUSES, Company, Status
+from commitments.models.pledges import CENT
 from commitments.public import charts, meter, structured
 from commitments.public import listing as timeline
 from commitments.public.caching import public_page
 
 INDEX_PAGE_SIZE = 100
+PLEDGE_PAGE_SIZE = 40
 
 
 def _records():
@@ -50,42 +54,76 @@ def company_index(request):
 
 def money_totals(pledges):
     """Per currency, in code order: pledged, confirmed delivered (None when nothing is
-    confirmed: unknown, not zero) and unconfirmed. Amounts in different currencies are
-    never added together. Reads ``with_money`` annotations: no query."""
-    totals = {}
-    for pledge in pledges:
-        if pledge.amount_pledged is None:
-            continue
-        row = totals.setdefault(
-            pledge.currency, {"currency": pledge.currency, "pledged": 0, "delivered": None}
+    confirmed: unknown, not zero) and unconfirmed, over every pledge in ``pledges`` (a
+    queryset). Amounts in different currencies are never added together. One query."""
+    rows = (
+        pledges.filter(amount_pledged__isnull=False)
+        .with_money()
+        .order_by()
+        .values("currency")
+        .annotate(pledged=Sum("amount_pledged"), delivered=Sum("confirmed_delivered"))
+        .order_by("currency")
+    )
+    totals = []
+    for row in rows:
+        delivered = row["delivered"]
+        if delivered is not None:
+            # SQLite hands a sum back without its cents; the amounts are stored with them.
+            delivered = Decimal(delivered).quantize(CENT)
+        totals.append(
+            {
+                "currency": row["currency"],
+                "pledged": row["pledged"],
+                "delivered": delivered,
+                "unconfirmed": max(row["pledged"] - (delivered or 0), 0),
+            }
         )
-        row["pledged"] += pledge.amount_pledged
-        if pledge.amount_delivered is not None:
-            row["delivered"] = (row["delivered"] or 0) + pledge.amount_delivered
-    for row in totals.values():
-        row["unconfirmed"] = max(row["pledged"] - (row["delivered"] or 0), 0)
-    return [totals[code] for code in sorted(totals)]
+    return totals
 
 
 @require_safe
 @public_page
 def company_detail(request, slug):
+    """A company's scorecard, money, deadline chart and pledges, newest first, 40 a page.
+
+    Pages are keyset pages (``?after=<announced_on>.<id>`` of the last pledge shown), so
+    the biggest company costs what a small one does: the scorecard and the money are
+    aggregates, the chart reads its first rows by deadline, the list reads one page.
+    """
     company = get_object_or_404(Company.objects.public(), slug=slug)
-    pledges = list(
-        timeline.with_deadline_moves(company.pledges.published().with_money())
-        .defer("summary", "success_criteria")
-        .order_by("-announced_on", "-pk")
-    )
-    if not pledges:
+    published = company.pledges.published()
+    score = meter.meter(company)
+    if not score.total:
         raise Http404("No published pledges")  # a company being prepared stays private
-    for pledge in pledges:
+    after = timeline.parse_cursor(request.GET.get("after"))
+    pledges = timeline.with_deadline_moves(published.with_money()).defer(
+        "summary", "success_criteria"
+    )
+    if after is not None:
+        day, pk = after
+        pledges = pledges.filter(announced_on__lte=day).filter(
+            Q(announced_on__lt=day) | Q(pk__lt=pk)
+        )
+    rows = list(pledges.order_by("-announced_on", "-pk")[: PLEDGE_PAGE_SIZE + 1])
+    page = rows[:PLEDGE_PAGE_SIZE]
+    chart_rows = list(
+        published.only(
+            "pk", "company_id", "slug", "title", "status", "announced_on", "deadline"
+        ).order_by(F("deadline").asc(nulls_last=True), "pk")[: charts.MAX_CHART_ROWS]
+    )
+    for pledge in [*page, *chart_rows]:
         pledge.company = company  # the templates name it; no query per pledge
+    last = page[-1] if page else None
     context = {
         "company": company,
-        "pledges": pledges,
-        "meter": meter.meter(company),
-        "money": money_totals(pledges),
+        "pledges": page,
+        "paged": after is not None,
+        "next_after": (
+            f"{last.announced_on.isoformat()}.{last.pk}" if len(rows) > PLEDGE_PAGE_SIZE else None
+        ),
+        "meter": score,
+        "money": money_totals(published),
         "structured_data": structured.ld_json(structured.organization(company)),
-        "chart": charts.deadline_chart(pledges),
+        "chart": charts.deadline_chart(chart_rows, total=score.total),
     }
     return render(request, "commitments/company_detail.html", context)

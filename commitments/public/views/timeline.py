@@ -84,17 +84,19 @@ def home(request):
     # The whole tracker's meter, whatever the filters: the same for every reader until
     # the next edit or midnight, so rendered once per content version.
     context["meter"] = memoise("meter", _meter)
+    if "search" in filters:
+        # The best matches take the place of the "coming up" and "overdue" boxes.
+        if context["first_page"]:
+            results, count, more = timeline.search_results(filters)
+            context |= {"results": results, "result_count": count, "results_more": more}
     # A final-status filter would make both blocks empty by definition: skip their queries.
-    if context["first_page"] and filters.get("status") not in FINAL_STATUSES:
-        if "q" in filters:
-            context["blocks"] = _blocks(filters)
-        else:
-            # The same for every reader until the next edit or midnight (both change the
-            # content version), so rendered once, not on every visit of the home page.
-            key = "home-blocks:" + ",".join(
-                f"{name}={getattr(value, 'slug', value)}" for name, value in sorted(filters.items())
-            )
-            context["blocks"] = memoise(key, lambda: _blocks(filters))
+    elif context["first_page"] and filters.get("status") not in FINAL_STATUSES:
+        # The same for every reader until the next edit or midnight (both change the
+        # content version), so rendered once, not on every visit of the home page.
+        key = "home-blocks:" + ",".join(
+            f"{name}={getattr(value, 'slug', value)}" for name, value in sorted(filters.items())
+        )
+        context["blocks"] = memoise(key, lambda: _blocks(filters))
     return render(request, "commitments/home.html", context)
 
 
