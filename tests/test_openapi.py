@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
 from commitments.domain import workflow
+from commitments.models import Disbursement
 from commitments.public import urls as public_urls
 from tests.factories import CompanyFactory, PledgeFactory, SourceFactory
 
@@ -27,10 +29,19 @@ def data(company, superuser):
             company=company,
             slug="amazon-fund",
             amount_pledged=1000,
-            amount_delivered=250.5,
             currency="usd",
         )
         source = SourceFactory(pledge=money, archive_url="https://web.archive.org/x")
+        workflow.record_disbursement(
+            money,
+            recipient="A charity",
+            amount=Decimal("250.50"),
+            currency="USD",
+            paid_on=dt.date(2021, 6, 1),
+            source=source,
+            actor=superuser,
+        )
+        Disbursement.objects.create(pledge=money, recipient="Announced", currency="USD")
         workflow.record_verdict(
             money,
             status="partially_kept",

@@ -69,6 +69,14 @@ EVENT_TYPES = {
     "rationale": {"type": "string"},
     "source_urls": {"type": "array", "items": _URI},
 }
+DISBURSEMENT_TYPES = {
+    "recipient": {"type": "string"},
+    "amount": _nullable(_DECIMAL),
+    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "paid_on": _nullable(_DATE),
+    "confirmed": {"type": "boolean"},
+    "source_url": _nullable(_URI),
+}
 
 
 def _object(types, descriptions, **extra):
@@ -171,6 +179,12 @@ def document():
             opendata.PLEDGE_FIELDS,
             events={"type": "array", "items": _ref("Event"), "description": "Newest first."},
             sources={"type": "array", "items": _ref("Source")},
+            disbursements={
+                "type": "array",
+                "items": _ref("Disbursement"),
+                "description": "Payments towards a money pledge: confirmed ones by date, then "
+                "recipients announced without a confirmed payment.",
+            },
         ),
         "Company": _object(COMPANY_TYPES, opendata.COMPANY_FIELDS),
         "CompanyDetail": _object(
@@ -183,6 +197,7 @@ def document():
             },
         ),
         "Event": _object(EVENT_TYPES, opendata.EVENT_FIELDS),
+        "Disbursement": _object(DISBURSEMENT_TYPES, opendata.DISBURSEMENT_FIELDS),
         "Source": source,
         "Error": {
             "type": "object",
