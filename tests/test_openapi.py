@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import re
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -14,9 +13,8 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
 from commitments.domain import workflow
-from commitments.models import Disbursement
 from commitments.public import urls as public_urls
-from tests.factories import CompanyFactory, PledgeFactory, SourceFactory
+from tests.factories import CompanyFactory, DisbursementFactory, PledgeFactory, SourceFactory
 
 TODAY = dt.datetime(2021, 7, 1, 12, tzinfo=dt.UTC)
 
@@ -29,19 +27,10 @@ def data(company, superuser):
             company=company,
             slug="amazon-fund",
             amount_pledged=1000,
-            currency="usd",
-        )
-        source = SourceFactory(pledge=money, archive_url="https://web.archive.org/x")
-        workflow.record_disbursement(
-            money,
-            recipient="A charity",
-            amount=Decimal("250.50"),
             currency="USD",
-            paid_on=dt.date(2021, 6, 1),
-            source=source,
-            actor=superuser,
         )
-        Disbursement.objects.create(pledge=money, recipient="Announced", currency="USD")
+        DisbursementFactory(pledge=money, amount=250.5)
+        source = SourceFactory(pledge=money, archive_url="https://web.archive.org/x")
         workflow.record_verdict(
             money,
             status="partially_kept",

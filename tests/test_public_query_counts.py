@@ -20,6 +20,7 @@ URLS = [
     "/pledges/?sort=company&q=bulk&category=donation",
     "/pledges/bulk-0/",
     "/pledges/bulk-0/feed/",
+    "/pledges/bulk-0/og.png",
     "/pledges/bulk-0/deadline.ics",
     "/companies/",
     "/companies/firm-00000/",

@@ -139,10 +139,15 @@ def memoise(name, compute):
     For small facts many pages need (the company list, the range of years): one cache
     lookup instead of a query of its own. Computed afresh when the cache is unavailable.
     """
-    key = f"tracker:memo:{content_version()[0]}:{name}"
+    return remember(f"tracker:memo:{content_version()[0]}:{name}", compute, PAGE_TTL_SECONDS)
+
+
+def remember(key, compute, ttl):
+    """``compute()`` kept under ``key`` for ``ttl`` seconds; the key must name all it
+    depends on. Computed afresh when the cache is unavailable."""
     missing = object()
     value = _safe(lambda: cache.get(key, missing), missing)
     if value is missing:
         value = compute()
-        _safe(lambda: cache.set(key, value, PAGE_TTL_SECONDS))
+        _safe(lambda: cache.set(key, value, ttl))
     return value

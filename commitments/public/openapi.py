@@ -72,7 +72,7 @@ EVENT_TYPES = {
 DISBURSEMENT_TYPES = {
     "recipient": {"type": "string"},
     "amount": _nullable(_DECIMAL),
-    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "currency": {"type": "string"},
     "paid_on": _nullable(_DATE),
     "confirmed": {"type": "boolean"},
     "source_url": _nullable(_URI),
@@ -162,13 +162,23 @@ def document():
     """The OpenAPI 3.1 document, absolute to this deployment's ``SITE_URL``."""
     source = {
         "type": "object",
-        "required": ["url", "title", "publisher", "published_on", "archive_url"],
+        "required": [
+            "url",
+            "title",
+            "publisher",
+            "published_on",
+            "archive_url",
+            "archived_on",
+            "broken_since",
+        ],
         "properties": {
             "url": _URI,
             "title": {"type": "string"},
             "publisher": {"type": "string"},
             "published_on": _nullable(_DATE),
             "archive_url": _nullable(_URI),
+            "archived_on": _nullable(_DATE),
+            "broken_since": _nullable(_DATE),
         },
         "additionalProperties": False,
     }
@@ -178,13 +188,12 @@ def document():
             PLEDGE_TYPES,
             opendata.PLEDGE_FIELDS,
             events={"type": "array", "items": _ref("Event"), "description": "Newest first."},
-            sources={"type": "array", "items": _ref("Source")},
             disbursements={
                 "type": "array",
                 "items": _ref("Disbursement"),
-                "description": "Payments towards a money pledge: confirmed ones by date, then "
-                "recipients announced without a confirmed payment.",
+                "description": "Payments towards a financial pledge, confirmed or announced.",
             },
+            sources={"type": "array", "items": _ref("Source")},
         ),
         "Company": _object(COMPANY_TYPES, opendata.COMPANY_FIELDS),
         "CompanyDetail": _object(

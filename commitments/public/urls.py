@@ -24,6 +24,7 @@ urlpatterns = [
     path("", timeline.home, name="home"),
     path("pledges/", pledges.pledge_list, name="pledges"),
     path("pledges/<slug:slug>/", pledges.pledge_detail, name="pledge"),
+    path("pledges/<slug:slug>/og.png", pledges.pledge_og_image, name="pledge_og_image"),
     path("pledges/<slug:slug>/feed/", public_page(feeds.PledgeEventFeed()), name="pledge_feed"),
     path("pledges/<slug:slug>/deadline.ics", opendata.calendar_pledge, name="pledge_calendar"),
     path("companies/", companies.company_index, name="companies"),

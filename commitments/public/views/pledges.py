@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.db.models import F, Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from commitments.models import Disbursement, Pledge, PledgeEvent, Source
-from commitments.public import charts, sharing, structured
+from commitments.public import charts, og_image, sharing, structured
 from commitments.public import listing as timeline
-from commitments.public.caching import memoise, public_page
+from commitments.public.caching import memoise, public_page, remember
 from commitments.public.views.timeline import company_choices
 
 PLEDGE_LIST_SIZE = 50
@@ -77,9 +78,10 @@ def pledge_detail(request, slug):
         ).prefetch_related(
             Prefetch(
                 "events",
-                queryset=PledgeEvent.objects.select_related("disbursement").order_by(
-                    "-occurred_on", "-pk"
-                ),
+                # A reply and its request come in the same query (joins, not a query each).
+                queryset=PledgeEvent.objects.select_related(
+                    "disbursement", "reply__request", "no_reply_request"
+                ).order_by("-occurred_on", "-pk"),
             ),
             # The money figures and the recipients list read these: confirmed payments
             # first, by date, then the recipients announced without one.
@@ -129,3 +131,23 @@ def _prefetched(obj, name, items):
     queryset = getattr(obj, name).all()
     queryset._result_cache, queryset._prefetch_done = items, True
     obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+# A picture's key names what it shows, so it can be kept long; crawlers fetch it rarely.
+OG_IMAGE_TTL_SECONDS = 7 * 24 * 3600
+
+
+@require_safe
+@public_page
+def pledge_og_image(request, slug):
+    """The pledge's Open Graph picture (``commitments.public.og_image``), as a PNG."""
+    pledge = get_object_or_404(
+        Pledge.objects.published()
+        .select_related("company")
+        .only("pk", "slug", "title", "status", "company__name"),
+        slug=slug,
+    )
+    png = remember(
+        og_image.picture_key(pledge), lambda: og_image.draw(pledge), OG_IMAGE_TTL_SECONDS
+    )
+    return HttpResponse(png, content_type="image/png")
