@@ -11,6 +11,7 @@ from django.conf import settings
 from commitments.models import Category, PledgeEvent, Status
 from commitments.public import api, links
 from commitments.public import records as opendata
+from commitments.public.listing import UPCOMING_DAYS
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -155,6 +156,13 @@ _FILTERS = [
         "schema": {"type": "integer"},
     },
 ]
+_DEADLINE = {
+    "name": "deadline",
+    "in": "query",
+    "description": "overdue: passed with no final verdict; upcoming: due within "
+    f"{UPCOMING_DAYS} days, no final verdict; none: no end date.",
+    "schema": {"type": "string", "enum": ["overdue", "upcoming", "none"]},
+}
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -219,7 +227,7 @@ def document():
             "get": {
                 "operationId": "listPledges",
                 "summary": "Published pledges, by id.",
-                "parameters": [_LIMIT, after, *_FILTERS],
+                "parameters": [_LIMIT, after, *_FILTERS, _DEADLINE],
                 "responses": {
                     "200": _json(_ref("PledgeList"), "A page of pledges."),
                     "400": _error("A bad limit or after."),
