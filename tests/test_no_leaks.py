@@ -9,12 +9,25 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from commitments.domain import workflow
+from commitments.domain import replies, workflow
 from commitments.public.listing import PledgeFilterForm
 from commitments.public.sitemaps import SITEMAPS
-from tests.factories import CompanyFactory, EventFactory, PledgeFactory, SourceFactory
+from tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    EventFactory,
+    PledgeFactory,
+    ReplyFactory,
+    ReplyRequestFactory,
+    SourceFactory,
+    UserFactory,
+)
 
 SECRETS = ("Stealth Corp", "Secret draft plan", "secret-leak", "stealth-plan", "Hidden Foundation")
+# The right of reply: a reply staff have not judged, one they withheld (on the published
+# pledge), and one published on the draft pledge; and the contacts, never public at all.
+SECRETS += ("Unjudged reply words", "Withheld reply words", "Draft pledge reply words")
+SECRETS += ("Hidden Contact", "hidden.contact@")
 # Slugs to try for each kind of slug argument: private ones, and one that never existed.
 PRIVATE_SLUGS = ("stealth", "secret-draft")
 MISSING_SLUG = "no-such-thing"
@@ -30,6 +43,12 @@ def private(pledge):
     """A published Amazon pledge; a draft one beside it; a company with only drafts."""
     draft = PledgeFactory(company=pledge.company, title="Secret draft plan", slug="secret-draft")
     source = SourceFactory(pledge=draft, url="https://news.example.com/secret-leak")
+    # Broken, with an archived copy: the pages' other way of showing a source.
+    type(source).objects.filter(pk=source.pk).update(
+        broken_since="2026-01-10T00:00Z",
+        archive_url="https://web.archive.org/web/2020/https://news.example.com/secret-leak",
+        archived_at="2020-06-12T09:30Z",
+    )
     EventFactory(pledge=draft, kind="status_changed", new_status="broken").sources.add(source)
     # A confirmed payment of the draft, with its "payment confirmed" event.
     draft.amount_pledged, draft.currency = 100, "USD"
@@ -48,6 +67,25 @@ def private(pledge):
     for hidden in (draft, stealth.pledges.get()):
         hidden.is_published = False
         hidden.save()
+    reviewer = UserFactory(username="leak-reviewer", is_superuser=True)
+    contact = ContactFactory(
+        company=pledge.company, name="Hidden Contact", email="hidden.contact@amazon.example"
+    )
+    for words, withhold in (("Unjudged reply words", False), ("Withheld reply words", True)):
+        reply = ReplyFactory(
+            request=ReplyRequestFactory(pledge=pledge, contacts=[contact]),
+            body=words,
+            name=words,
+            links=[f"https://amazon.example/{words.split()[0].lower()}-secret-leak"],
+        )
+        if withhold:
+            replies.publish_reply(reply, actor=reviewer)
+            replies.withhold_reply(reply, reason="Withheld reply words", actor=reviewer)
+    on_draft = ReplyFactory(
+        request=ReplyRequestFactory(pledge=draft, contacts=[contact]),
+        body="Draft pledge reply words",
+    )
+    replies.publish_reply(on_draft, actor=reviewer)
 
 
 def public_routes(resolver=None, namespace=""):

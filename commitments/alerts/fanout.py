@@ -20,6 +20,7 @@ TOPIC_FOR_EVENT = {
     PledgeEvent.Kind.STATUS_CHANGED: Subscription.Topic.VERDICT,
     PledgeEvent.Kind.DEADLINE_PASSED: Subscription.Topic.DEADLINE_PASSED,
     PledgeEvent.Kind.DEADLINE_CHANGED: Subscription.Topic.DEADLINE_MOVED,
+    PledgeEvent.Kind.COMPANY_REPLY: Subscription.Topic.REPLY,
     PledgeEvent.Kind.DISBURSEMENT: Subscription.Topic.MONEY,
 }
 UPCOMING_DAYS = 7

@@ -115,12 +115,15 @@ def ask_for_response(pledge, *, contacts, question, reply_by, actor):
 
 
 def cancel_request(request, *, actor):
-    """Cancel an unanswered request: its link stops working at once. Returns True if done."""
+    """Cancel an open request: its link stops working at once. Returns True if done.
+
+    One whose reply-by day is over is not open any more: its "no response" is history.
+    """
     _require(actor, "change_replyrequest", "cancel a request for comment")
     return bool(
-        ReplyRequest.objects.filter(
-            pk=request.pk, cancelled_at__isnull=True, answered_at__isnull=True
-        ).update(cancelled_at=timezone.now(), cancelled_by=actor)
+        ReplyRequest.objects.open()
+        .filter(pk=request.pk)
+        .update(cancelled_at=timezone.now(), cancelled_by=actor)
     )
 
 
@@ -329,16 +332,38 @@ def _claim_and_notify(pk, column, now, kind):
     ).update(**{column: now})
     if claimed != 1:
         return 0
-    request = ReplyRequest.objects.select_related("pledge__owner").get(pk=pk)
+    request = ReplyRequest.objects.select_related("pledge__owner", "pledge__company").get(pk=pk)
     if kind == Notification.Kind.REPLY_REMINDER:
         to = _contact_addresses(request)
     else:
+        _record_no_reply(request)
         to = staff_recipients(request.pledge)
     if not to:
         logger.warning("Nobody to send %s for request %s to", kind, pk)
         return 0
     _notify(request, kind, to)
     return 1
+
+
+def _record_no_reply(request):
+    """The "no response" step in the pledge's history, dated the first day after the
+    reply-by day (like "deadline passed"). Followers are not emailed about it."""
+    event = PledgeEvent.objects.create(
+        pledge=request.pledge,
+        kind=PledgeEvent.Kind.NO_REPLY,
+        occurred_on=request.reply_by + dt.timedelta(days=1),
+        rationale=no_reply_sentence(request),
+    )
+    ReplyRequest.objects.filter(pk=request.pk).update(no_reply_event=event)
+    fan_out_after_commit(event)  # claims the event; nobody is alerted about this kind
+
+
+def no_reply_sentence(request):
+    return (
+        f"{request.pledge.company.name} was asked for comment on "
+        f"{calendar.human_date(request.sent_on)} and did not respond by "
+        f"{calendar.human_date(request.reply_by)}."
+    )
 
 
 def open_requests(pledge):

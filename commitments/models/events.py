@@ -45,6 +45,7 @@ class PledgeEvent(models.Model):
         NOTE = "note", "Note"
         DISBURSEMENT = "disbursement", "Payment confirmed"
         COMPANY_REPLY = "company_reply", "Company replied"
+        NO_REPLY = "no_reply", "No response"
 
     pledge = models.ForeignKey(
         "commitments.Pledge", on_delete=models.CASCADE, related_name="events"
@@ -154,7 +155,20 @@ class PledgeEvent(models.Model):
             return "Pledge announced"
         if kind == cls.Kind.COMPANY_REPLY:
             return "The company replied to our request for comment"
+        if kind == cls.Kind.NO_REPLY:
+            return "No response to our request for comment"
         return "Note"
+
+    @property
+    def reply_request(self):
+        """For a reply or "no response" event: the request for comment it answers (read
+        through ``select_related("reply__request", "no_reply_request")``)."""
+        if self.kind == self.Kind.COMPANY_REPLY:
+            reply = getattr(self, "reply", None)
+            return reply.request if reply is not None else None
+        if self.kind == self.Kind.NO_REPLY:
+            return getattr(self, "no_reply_request", None)
+        return None
 
     @property
     def move_phrase(self):

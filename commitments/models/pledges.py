@@ -277,6 +277,24 @@ class Pledge(models.Model):
             return None
         return calendar.local_date(max(moments))
 
+    def right_of_reply(self):
+        """Each request for comment the public history tells of, oldest first, as
+        ``{"request", "lapsed", "reply_event"}``: it ended unanswered on its reply-by date
+        ("no response"), a published reply came, or both (a late reply)."""
+        found = {}
+        for event in sorted(self.public_history(), key=lambda e: (e.occurred_on, e.pk)):
+            request = event.reply_request
+            if request is None:
+                continue
+            entry = found.setdefault(
+                request.pk, {"request": request, "lapsed": False, "reply_event": None}
+            )
+            if event.kind == "no_reply":
+                entry["lapsed"] = True
+            else:
+                entry["reply_event"] = event
+        return sorted(found.values(), key=lambda entry: entry["request"].sent_at)
+
     def deadline_changes(self):
         """The deadline's moves, oldest first: the first one's old date is the original."""
         moves = [event for event in self.public_history() if event.kind == "deadline_changed"]

@@ -65,7 +65,8 @@ class ReplyRequestQuerySet(models.QuerySet):
         return self.filter(cancelled_at__isnull=True)
 
     def open(self):
-        """Awaiting the company: not cancelled, unanswered, reply-by day not over yet."""
+        """Awaiting the company: not cancelled, unanswered, reply-by day not over yet.
+        Only an open request can be cancelled."""
         return self.not_cancelled().filter(answered_at__isnull=True, reply_by__gte=calendar.today())
 
     def unanswered_past(self, day):
@@ -73,15 +74,12 @@ class ReplyRequestQuerySet(models.QuerySet):
         return self.not_cancelled().filter(answered_at__isnull=True, reply_by__lt=day)
 
     def public(self):
-        """What readers may see: on published pledges, a published reply or no reply at all
-        by the end of the reply-by day. A reply staff have not published (or withheld) keeps
-        its request off public pages: saying "did not respond" would be false."""
-        return self.not_cancelled().filter(
-            Q(pledge__is_published=True)
-            & (
-                Q(reply__published_at__isnull=False, reply__withheld_at__isnull=True)
-                | Q(answered_at__isnull=True, reply_by__lt=calendar.today())
-            )
+        """What readers may see: on published pledges, the requests whose story is in the
+        public history: a published reply, or the "no response" the sweep recorded when the
+        reply-by day ended unanswered. An unpublished or withheld reply that came in time
+        keeps its request off public pages (saying "did not respond" would be false)."""
+        return self.filter(pledge__is_published=True).filter(
+            Q(reply__event__isnull=False) | Q(no_reply_event__isnull=False)
         )
 
 
@@ -111,6 +109,16 @@ class ReplyRequest(models.Model):
     # Set once by the sweep when the reply-by day ended unanswered (staff are reminded once);
     # watched by the content version, so public pages say "did not respond" from then on.
     lapsed_at = models.DateTimeField(null=True, blank=True)
+    # The "no response" event the sweep wrote in the pledge's history at the lapse. It stays
+    # true if a late reply comes (the company did not respond *by* the date).
+    no_reply_event = models.OneToOneField(
+        "commitments.PledgeEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="no_reply_request",
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

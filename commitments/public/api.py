@@ -86,7 +86,7 @@ def pledge(request, slug):
             Prefetch(
                 "events",
                 queryset=PledgeEvent.objects.current()
-                .select_related("disbursement")
+                .select_related("disbursement", "reply__request", "no_reply_request")
                 .prefetch_related("sources")
                 .order_by("-occurred_on", "-pk"),
             ),
@@ -111,6 +111,10 @@ def pledge(request, slug):
             "publisher": source.publisher,
             "published_on": source.published_on.isoformat() if source.published_on else None,
             "archive_url": source.archive_url or None,
+            "archived_on": source.archived_on.isoformat() if source.archived_on else None,
+            # Public: the link checker found the original failing for more than
+            # TRACKER_SOURCE_BROKEN_DAYS (pages then lead with the archived copy).
+            "broken_since": source.broken_since.date().isoformat() if source.broken_since else None,
         }
         for source in found.sources.all()
     ]
@@ -160,7 +164,7 @@ def events(request):
     filters = timeline.FilterForm(request.GET).filters()
     queryset = (
         timeline.public_events(filters)
-        .select_related("pledge", "disbursement")
+        .select_related("pledge", "disbursement", "reply__request", "no_reply_request")
         .only(*EVENT_COLUMNS)
         .prefetch_related(Prefetch("sources", queryset=Source.objects.only("url")))
     )
@@ -183,6 +187,15 @@ EVENT_COLUMNS = [
     "new_deadline",
     "rationale",
     "pledge__slug",
+    # A reply's author and links, and the request it answers (joins, not a query each).
+    "reply__name",
+    "reply__role",
+    "reply__links",
+    "reply__edited",
+    "reply__request__sent_at",
+    "reply__request__reply_by",
+    "no_reply_request__sent_at",
+    "no_reply_request__reply_by",
     "disbursement__amount",
     "disbursement__currency",
     "disbursement__recipient",

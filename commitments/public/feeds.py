@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from commitments.domain import calendar, site
+from commitments.domain.markdown import render as render_markdown
 from commitments.models import Company, Pledge, PledgeEvent
 
 FEED_SIZE = 50
@@ -47,6 +48,9 @@ class EventFeed(Feed):
         return f"{item.pledge.company.name}: {item.headline} — {item.pledge.title}"
 
     def item_description(self, item):
+        if item.kind == PledgeEvent.Kind.COMPANY_REPLY:
+            # The company's own words, through the same sanitising Markdown as on the page.
+            return render_markdown(item.rationale)
         # Atom1Feed labels the summary type="html": readers un-escape the XML and render
         # the result as HTML, so the plain-text rationale must be HTML-escaped first.
         return linebreaksbr(escape(item.rationale or item.headline))

@@ -64,7 +64,8 @@ EVENT_FIELDS = {
     "pledge": "Slug of the pledge the event belongs to.",
     "kind": (
         "announced, deadline_changed, status_changed, deadline_passed, disbursement (a payment "
-        "a source confirms) or note."
+        "a source confirms), note, company_reply (the company's published reply to a request "
+        "for comment) or no_reply (it did not respond by the date asked)."
     ),
     "headline": "One-line description, as on the timeline.",
     "occurred_on": "The day it happened or took effect (YYYY-MM-DD).",
@@ -74,6 +75,15 @@ EVENT_FIELDS = {
     "new_deadline": "Deadline after it moved (empty: no end date any more).",
     "rationale": "Why: the reviewer's explanation for readers.",
     "source_urls": "Evidence cited for this step (JSON only).",
+    "request_for_comment": (
+        "For company_reply and no_reply: when the company was asked for comment (asked_on) "
+        "and the date it was asked to reply by (reply_by); empty otherwise."
+    ),
+    "reply": (
+        "For company_reply: who replied (name, role), the links the company gave, and "
+        "whether the tracker edited its formatting (edited; the words are never changed). "
+        "The reply itself is in rationale."
+    ),
 }
 
 
@@ -151,4 +161,16 @@ def event_record(event, *, with_sources=True):
     }
     if with_sources:
         record["source_urls"] = [source.url for source in event.sources.all()]
+    request = event.reply_request
+    record["request_for_comment"] = (
+        {"asked_on": _iso(request.sent_on), "reply_by": _iso(request.reply_by)}
+        if request is not None
+        else None
+    )
+    reply = getattr(event, "reply", None) if event.kind == "company_reply" else None
+    record["reply"] = (
+        {"name": reply.name, "role": reply.role, "links": reply.links, "edited": reply.edited}
+        if reply is not None
+        else None
+    )
     return record

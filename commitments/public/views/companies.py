@@ -1,11 +1,14 @@
+import statistics
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from commitments.models import FINAL_STATUSES, Company, Status
+from commitments.domain import calendar
+from commitments.models import FINAL_STATUSES, Company, ReplyRequest, Status
 from commitments.models.pledges import CENT
 from commitments.public import charts, meter, structured
 from commitments.public import listing as timeline
@@ -125,5 +128,36 @@ def company_detail(request, slug):
         "money": money_totals(published),
         "structured_data": structured.ld_json(structured.organization(company)),
         "chart": charts.deadline_chart(chart_rows, total=score.total),
+        "replies": reply_record(company),
     }
     return render(request, "commitments/company_detail.html", context)
+
+
+def reply_record(company):
+    """How the company used its right of reply: one query.
+
+    Counted only from requests whose story is public (``ReplyRequest.objects.public``):
+    the reply-by day ended ("no response" recorded), or a reply was published. A request
+    still open, or whose reply staff have not published, is not counted either way.
+    """
+    rows = list(
+        ReplyRequest.objects.public()
+        .filter(pledge__company=company)
+        .values_list("sent_at", "reply__submitted_at", "reply__event")
+    )
+    if not rows:
+        return None
+    zone = calendar.tracker_zone()
+    days = sorted(
+        (
+            timezone.localdate(submitted, timezone=zone) - timezone.localdate(sent, timezone=zone)
+        ).days
+        for sent, submitted, event in rows
+        if event is not None
+    )
+    return {
+        "made": len(rows),
+        "answered": len(days),
+        "rate": round(100 * len(days) / len(rows)),
+        "median_days": statistics.median(days) if days else None,
+    }

@@ -16,11 +16,18 @@ STATUS_MEANINGS = {
 }
 
 
+# "methodology" replaces the page's opening text, "right-of-reply" its right-of-reply section.
+METHODOLOGY_PAGES = ("methodology", "right-of-reply")
+
+
 @require_safe
 @public_page
 def methodology(request):
+    # Both staff-editable texts in one query; each falls back to the template's default.
+    pages = {page.slug: page for page in Page.objects.filter(slug__in=METHODOLOGY_PAGES)}
     context = {
-        "page": Page.objects.filter(slug="methodology").first(),
+        "page": pages.get("methodology"),
+        "reply_page": pages.get("right-of-reply"),
         "statuses": [(status, STATUS_MEANINGS[status]) for status in Status],
         "pledge_fields": opendata.PLEDGE_FIELDS,
         "company_fields": opendata.COMPANY_FIELDS,

@@ -78,9 +78,10 @@ def pledge_detail(request, slug):
         ).prefetch_related(
             Prefetch(
                 "events",
-                queryset=PledgeEvent.objects.select_related("disbursement").order_by(
-                    "-occurred_on", "-pk"
-                ),
+                # A reply and its request come in the same query (joins, not a query each).
+                queryset=PledgeEvent.objects.select_related(
+                    "disbursement", "reply__request", "no_reply_request"
+                ).order_by("-occurred_on", "-pk"),
             ),
             # The money figures and the recipients list read these.
             Prefetch("disbursements", queryset=Disbursement.objects.select_related("source")),
