@@ -4,7 +4,7 @@ Key scheme, kept stable so runs can be compared over time:
 - ``<page>.queries``, ``<page>.p50_ms`` (server time in-process), ``<page>.bytes``, ``<page>.status``;
 - ``<target>.rps``, ``.http_p50_ms``, ``.http_p99_ms``, ``.rps_ratio_to_static`` for the
   default app server (the compose one); other servers under ``<server>.<target>.…``;
-- ``sweep_1m.*``, ``fanout_10k.*`` (named for the full scale; ``meta.scale`` says the real one);
+- ``sweep_1m.*``, ``fanout_10k.*``, ``linkcheck_10k.*`` (named for the full scale; ``meta.scale`` says the real one);
 - ``meta.*``: scale, database, cpu count, date, sizes, timings.
 A figure that was not measured is present with the value null.
 """
@@ -21,6 +21,10 @@ SWEEP_FIGURES = (
     "ms", "planning_ms", "uses_index", "plan", "pledges", "due", "fetch_ms",
     "function", "function_ms", "function_queries", "function_note", "due_after",
 )  # fmt: skip
+LINKCHECK_FIGURES = (
+    "sources", "checked", "hosts", "per_host_limit", "bound_per_min", "seconds",
+    "sources_per_min", "requests", "max_per_host_per_min",
+)  # fmt: skip
 FANOUT_FIGURES = (
     "path", "batch_size", "recipients", "messages", "sent", "fanout_ms", "seconds", "msgs_per_s",
     "smtp_connections", "note",
@@ -35,6 +39,7 @@ def stable_keys():
         keys += [f"{target}.{k}" for k in LOAD_FIGURES]
     keys += [f"sweep_1m.{k}" for k in SWEEP_FIGURES]
     keys += [f"fanout_10k.{k}" for k in FANOUT_FIGURES]
+    keys += [f"linkcheck_10k.{k}" for k in LINKCHECK_FIGURES]
     keys += [f"slowest_{side}.{k}" for side in ("public", "staff") for k in ("page", "p50_ms")]
     keys += ["subscribers.count", "subscribers.note", "meta.recommended_server"]
     return keys
@@ -56,6 +61,7 @@ def flatten(figures):
         _flatten_throughput(flat, figures["throughput"])
     flat |= {f"sweep_1m.{k}": v for k, v in figures.get("sweep", {}).items()}
     flat |= {f"fanout_10k.{k}": v for k, v in figures.get("fanout", {}).items()}
+    flat |= {f"linkcheck_10k.{k}": v for k, v in figures.get("linkcheck", {}).items()}
     return dict(sorted(flat.items()))
 
 
@@ -229,5 +235,16 @@ def table(flat):
         ]
         if flat.get("fanout_10k.note"):
             lines.append(f"  {flat['fanout_10k.note']}")
+    if flat.get("linkcheck_10k.sources") is not None:
+        lines += [
+            "",
+            f"Link check: {_fmt(flat['linkcheck_10k.checked'], ',d')}/"
+            f"{_fmt(flat['linkcheck_10k.sources'], ',d')} sources over "
+            f"{_fmt(flat['linkcheck_10k.hosts'], ',d')} hosts in {flat['linkcheck_10k.seconds']} s = "
+            f"{_fmt(flat['linkcheck_10k.sources_per_min'], ',d')} sources/min (one worker), "
+            f"per-host limit {flat['linkcheck_10k.per_host_limit']}/min "
+            f"(bound {_fmt(flat['linkcheck_10k.bound_per_min'], ',d')}/min; busiest host "
+            f"{flat['linkcheck_10k.max_per_host_per_min']} in any minute)",
+        ]
     lines.append(f"Subscribers: {flat.get('subscribers.count') or flat.get('subscribers.note')}")
     return "\n".join(lines)

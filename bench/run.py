@@ -8,7 +8,8 @@ Steps, in this order so each figure sees the data it is specified for:
  3. pages in-process (queries, server time), then throughput under each app server;
  4. top the pledge table up to 1M rows, ~1k due, and measure the sweep;
  5. fan one alert out to 10k recipients, sent by a Celery worker into an SMTP sink;
- 6. write var/bench.json, print the table; drop the database, stop every server.
+ 6. check 10k sources against a local HTTP server under the per-host limit;
+ 7. write var/bench.json, print the table; drop the database, stop every server.
 """
 
 import argparse
@@ -22,7 +23,7 @@ from pathlib import Path
 from bench.environment import BASE_DIR, Workspace, exit_on_sigterm, production_env
 from bench.throughput import ROUNDS
 
-PHASES = ("pages", "throughput", "sweep", "fanout")
+PHASES = ("pages", "throughput", "sweep", "fanout", "linkcheck")
 
 
 def parse(argv):
@@ -144,6 +145,12 @@ def _run(args, workspace):
 
         phases.start("fanout", "fan-out")
         figures["fanout"] = fanout.measure(workspace, {**os.environ, **env}, sizes["subscribers"])
+
+    if "linkcheck" not in args.skip:
+        from bench import linkcheck
+
+        phases.start("linkcheck", "link checker")
+        figures["linkcheck"] = linkcheck.measure(args.scale)
 
     phases.stop()
     figures["meta"]["phase_s"] = phases.seconds

@@ -43,6 +43,12 @@ def private(pledge):
     """A published Amazon pledge; a draft one beside it; a company with only drafts."""
     draft = PledgeFactory(company=pledge.company, title="Secret draft plan", slug="secret-draft")
     source = SourceFactory(pledge=draft, url="https://news.example.com/secret-leak")
+    # Broken, with an archived copy: the pages' other way of showing a source.
+    type(source).objects.filter(pk=source.pk).update(
+        broken_since="2026-01-10T00:00Z",
+        archive_url="https://web.archive.org/web/2020/https://news.example.com/secret-leak",
+        archived_at="2020-06-12T09:30Z",
+    )
     EventFactory(pledge=draft, kind="status_changed", new_status="broken").sources.add(source)
     # A confirmed payment of the draft, with its "payment confirmed" event.
     draft.amount_pledged, draft.currency = 100, "USD"

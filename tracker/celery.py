@@ -35,6 +35,12 @@ def schedule_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         60.0, sender.signature("commitments.archive_sources"), name="archive sources"
     )
+    # Written once a week (Monday, TRACKER_DIGEST_HOUR); looked for hourly.
+    sender.add_periodic_task(
+        3600.0,
+        sender.signature("commitments.broken_sources_digest"),
+        name="broken sources digest",
+    )
 
 
 @beat_init.connect

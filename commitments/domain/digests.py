@@ -41,18 +41,19 @@ def split(mode, due, already_sent_today):
     return min(due, room), max(0, due - room)
 
 
+def digest_time(day):
+    """The digest hour of ``day`` on the tracker's wall clock (right across DST changes)."""
+    local = dt.datetime.combine(
+        day, dt.time(settings.TRACKER_DIGEST_HOUR), tzinfo=calendar.tracker_zone()
+    )
+    return local.astimezone(dt.UTC)
+
+
 def digest_moment(now):
     """The most recent digest time at or before ``now``."""
-    today = timezone.localdate(now, timezone=calendar.tracker_zone())
-    moment = calendar.start_of_day(today) + dt.timedelta(hours=settings.TRACKER_DIGEST_HOUR)
-    if moment > now:
-        moment = calendar.start_of_day(today - dt.timedelta(days=1))
-        moment += dt.timedelta(hours=settings.TRACKER_DIGEST_HOUR)
-    return moment
-
-
-def next_digest_at(now):
-    return digest_moment(now) + dt.timedelta(days=1)
+    today = calendar.local_date(now)
+    moment = digest_time(today)
+    return moment if moment <= now else digest_time(today - dt.timedelta(days=1))
 
 
 def modes(user_ids):
@@ -63,7 +64,7 @@ def modes(user_ids):
 
 def sent_today(recipients, now, exclude=()):
     """{recipient: staff reminders written for them today, except those held or skipped}."""
-    start = calendar.start_of_day(timezone.localdate(now, timezone=calendar.tracker_zone()))
+    start = calendar.start_of_day(calendar.local_date(now))
     rows = (
         Notification.objects.staff_reminders()
         .filter(recipient__in=recipients, created_at__gte=start)
@@ -122,7 +123,7 @@ def send_due(now=None):
     recipient and queue those digests. Returns how many digests were made."""
     now = now or timezone.now()
     moment = digest_moment(now)
-    day = timezone.localdate(moment, timezone=calendar.tracker_zone()).isoformat()
+    day = calendar.local_date(moment).isoformat()
     waiting = (
         Notification.objects.filter(status=Status.HELD, created_at__lt=moment)
         .values_list("recipient", "user_id")

@@ -23,6 +23,13 @@ One run (``check_due_sources``, beat runs it every minute):
    nothing already recorded and skips nothing.
 Only the columns a check changes are written (``Source.objects.filter().update()``), so
 the content version moves only when a source turns broken or works again.
+
+Staff hear of newly broken sources once a week, never one email per source
+(``write_broken_sources_digest``): each Monday at TRACKER_DIGEST_HOUR (tracker time), one
+Notification per Editor and Reviewer (or TRACKER_STAFF_EMAILS) lists the sources that
+turned broken in the seven days before, with their pledges. A unique constraint on
+(kind, that moment, recipient) makes it once however often the hourly task runs; the
+usual delivery machinery sends it.
 """
 
 import dataclasses
@@ -32,17 +39,22 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from commitments.domain import fetching
-from commitments.models import HostBudget, Source
+from commitments.domain import calendar, digests, fetching
+from commitments.mail import delivery
+from commitments.models import HostBudget, Notification, Source
 from commitments.models.sources import next_slot
 
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
+# A granted place is held a little longer than the window: the request reaches the host a
+# moment after it is granted, and the host counts by arrival.
+MARGIN_SECONDS = 1.0
 # A claimed source is due again after this if its run died before recording it.
 LEASE = timedelta(minutes=10)
 RECHECK_FAILING = timedelta(days=1)
@@ -67,7 +79,7 @@ def take_request(host):
         # Read the clock after the lock: a worker that waited for it must not grant
         # itself a place at a moment before the holder's.
         now = time.time()
-        recent = [t for t in budget.recent if t > now - WINDOW_SECONDS]
+        recent = [t for t in budget.recent if t > now - WINDOW_SECONDS - MARGIN_SECONDS]
         if len(recent) >= limit:
             return False
         budget.recent = [*recent, now]
@@ -208,3 +220,63 @@ def check_due_sources(*, limit=None, run_seconds=RUN_SECONDS):
         if source.archive_url and host_of(source.archive_url) not in busy:
             _check_archived_copy(source)
     return report
+
+
+# --- The weekly digest of newly broken sources ----------------------------------------------
+
+DIGEST_GROUPS = ("Editors", "Reviewers")
+WEEK = timedelta(days=7)  # calendar days, added to dates only
+
+
+def digest_moment(now):
+    """The latest Monday at TRACKER_DIGEST_HOUR on the tracker's wall clock, at or before
+    ``now`` (the staff digests' hour, ``digests.digest_time``, right across DST changes)."""
+    today = calendar.local_date(now)
+    monday = today - timedelta(days=today.weekday())
+    moment = digests.digest_time(monday)
+    return moment if moment <= now else digests.digest_time(monday - WEEK)
+
+
+def digest_recipients():
+    """[(email, user or None)]: active Editors and Reviewers, else TRACKER_STAFF_EMAILS."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=DIGEST_GROUPS)
+        .exclude(email="")
+        .order_by("pk")
+        .distinct()
+    )
+    found = {}
+    for user in users:
+        found.setdefault(user.email.lower(), (user.email, user))
+    if found:
+        return list(found.values())
+    return [(email, None) for email in dict.fromkeys(settings.TRACKER_STAFF_EMAILS)]
+
+
+def write_broken_sources_digest(now=None):
+    """Write (once) this week's digest rows and queue them; returns the new rows' ids."""
+    end = digest_moment(now or timezone.now())
+    start = digest_moment(end - timedelta(microseconds=1))
+    newly = Source.objects.broken().filter(broken_since__gte=start, broken_since__lt=end)
+    if not newly.exists():
+        return []
+    recipients = digest_recipients()
+    if not recipients:
+        logger.warning("%s sources turned broken but no staff address to tell", newly.count())
+        return []
+    written = []
+    for email, user in recipients:
+        try:
+            with transaction.atomic():
+                row = Notification.objects.create(
+                    kind=Notification.Kind.BROKEN_SOURCES,
+                    occurrence=f"{start.isoformat()}/{end.isoformat()}",
+                    recipient=email,
+                    user=user,
+                )
+        except IntegrityError:
+            continue  # written by an earlier run this week
+        written.append(row.pk)
+    delivery.enqueue(written)
+    return written

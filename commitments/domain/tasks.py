@@ -86,3 +86,10 @@ def archive_after_commit(sources):
                 logger.warning("Could not queue archiving of source %s; the sweep will", pk)
 
     transaction.on_commit(queue)
+
+
+# Hourly; the digest is written once per week (a unique constraint), so a missed hour or
+# a second run costs nothing.
+@shared_task(name="commitments.broken_sources_digest", ignore_result=True, soft_time_limit=120)
+def broken_sources_digest():
+    return linkcheck.write_broken_sources_digest()

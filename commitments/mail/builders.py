@@ -14,6 +14,7 @@ BUILDERS = {
     Kind.PASSED: staff_messages.passed,
     Kind.OVERDUE: staff_messages.overdue,
     Kind.DIGEST: staff_messages.digest,
+    Kind.BROKEN_SOURCES: staff_messages.broken_sources,
     Kind.ALERT: alert_messages.build_alert,
     Kind.CONFIRM: alert_messages.build_confirmation,
     Kind.REPLY_REQUEST: reply_messages.request_for_comment,

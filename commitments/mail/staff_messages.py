@@ -1,16 +1,19 @@
 """Staff reminder emails: the deadline is coming up, has passed, is still awaiting a verdict;
-and the daily digest that lists held reminders in one email.
+the daily digest that lists held reminders in one email; and the weekly list of sources
+that stopped working (``broken_sources``).
 
 Each builder first checks the reminder is still true (``_current_pledge``): a verdict
 recorded or a deadline moved since the row was written makes it ``Obsolete``.
 """
+
+import datetime as dt
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from commitments.domain import calendar, schedule
 from commitments.mail.messages import Obsolete, absolute, render
-from commitments.models import Notification
+from commitments.models import Notification, Source
 
 
 def verdict_url(pledge):
@@ -124,5 +127,49 @@ def digest(notification):
             "lines": lines,
             "count": count,
             "preferences_url": absolute(reverse("admin:reminder_emails")),
+        },
+    )
+
+
+def broken_sources(notification):
+    """The week's newly broken sources, grouped by pledge; one still broken when the email
+    goes out (a source that works again is left out; none left, the email is skipped)."""
+    start, end = (dt.datetime.fromisoformat(m) for m in notification.occurrence.split("/"))
+    sources = list(
+        Source.objects.broken()
+        .filter(broken_since__gte=start, broken_since__lt=end)
+        .select_related("pledge__company")
+        .order_by("pledge__company__name", "pledge__title", "pk")
+    )
+    if not sources:
+        raise Obsolete("Every source in this digest works again.")
+    pledges = {}
+    for source in sources:
+        pledges.setdefault(source.pledge, []).append(source)
+    count = len(sources)
+    return render(
+        notification,
+        "broken_sources",
+        f"{count} source{'s' if count != 1 else ''} stopped working this week",
+        {
+            "count": count,
+            "pledges": [
+                {
+                    "pledge": pledge,
+                    "pledge_url": absolute(pledge.get_absolute_url()),
+                    "sources": [
+                        {
+                            "source": source,
+                            "admin_url": absolute(
+                                reverse("admin:commitments_source_change", args=[source.pk])
+                            ),
+                        }
+                        for source in found
+                    ],
+                }
+                for pledge, found in pledges.items()
+            ],
+            "broken_days": settings.TRACKER_SOURCE_BROKEN_DAYS,
+            "list_url": absolute(reverse("admin:commitments_source_changelist") + "?link=broken"),
         },
     )

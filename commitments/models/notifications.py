@@ -30,6 +30,8 @@ class Notification(models.Model):
         REPLY_LAPSED = "reply_lapsed", "No reply by the reply-by date (staff)"
         # One email listing a staff member's held reminders (commitments.domain.digests).
         DIGEST = "digest", "Daily digest of reminders (staff)"
+        # Sources newly broken in the week before ``occurrence`` (commitments.domain.linkcheck).
+        BROKEN_SOURCES = "broken_sources", "Weekly digest of broken sources (staff)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -110,6 +112,11 @@ class Notification(models.Model):
                 fields=["kind", "occurrence", "recipient"],
                 condition=models.Q(kind="digest"),
                 name="one_digest_per_recipient_and_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "occurrence", "recipient"],
+                condition=models.Q(kind="broken_sources"),
+                name="one_broken_sources_digest_per_week",
             ),
         ]
         indexes = [

@@ -111,6 +111,10 @@ def pledge(request, slug):
             "publisher": source.publisher,
             "published_on": source.published_on.isoformat() if source.published_on else None,
             "archive_url": source.archive_url or None,
+            "archived_on": source.archived_on.isoformat() if source.archived_on else None,
+            # Public: the link checker found the original failing for more than
+            # TRACKER_SOURCE_BROKEN_DAYS (pages then lead with the archived copy).
+            "broken_since": source.broken_since.date().isoformat() if source.broken_since else None,
         }
         for source in found.sources.all()
     ]

@@ -179,13 +179,23 @@ def document():
     """The OpenAPI 3.1 document, absolute to this deployment's ``SITE_URL``."""
     source = {
         "type": "object",
-        "required": ["url", "title", "publisher", "published_on", "archive_url"],
+        "required": [
+            "url",
+            "title",
+            "publisher",
+            "published_on",
+            "archive_url",
+            "archived_on",
+            "broken_since",
+        ],
         "properties": {
             "url": _URI,
             "title": {"type": "string"},
             "publisher": {"type": "string"},
             "published_on": _nullable(_DATE),
             "archive_url": _nullable(_URI),
+            "archived_on": _nullable(_DATE),
+            "broken_since": _nullable(_DATE),
         },
         "additionalProperties": False,
     }

@@ -159,3 +159,25 @@ def test_a_failed_archive_shows_in_the_source_list(reviewer_client, pledge):
     page = reviewer_client.get("/admin/commitments/source/?archive=failed").content.decode()
 
     assert "failed: The archive answered HTTP 502." in page
+
+
+def test_a_source_added_on_the_pledge_page_is_sent_to_the_archive(
+    editor_client, pledge, queued, django_capture_on_commit_callbacks
+):
+    from tests.admin.test_audit import change_form_data
+
+    data = change_form_data(
+        pledge,
+        **{
+            "sources-TOTAL_FORMS": 1,
+            "sources-0-url": "https://news.example.com/inline",
+            "sources-0-title": "Added inline",
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:commitments_pledge_change", args=[pledge.pk]), data
+        )
+
+    assert response.status_code == 302, response.context["errors"]
+    assert queued == [Source.objects.get(title="Added inline").pk]

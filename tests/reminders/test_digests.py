@@ -255,3 +255,14 @@ class TestTheDigest:
             .order_by("occurrence")
             .values_list("occurrence", flat=True)
         ) == ["2021-06-11", "2021-06-12"]
+
+
+@pytest.mark.parametrize(
+    "day",
+    [dt.date(2026, 3, 8), dt.date(2026, 11, 1), dt.date(2026, 6, 1)],
+    ids=["spring-forward", "fall-back", "summer"],
+)
+def test_the_digest_hour_is_on_the_wall_clock_on_the_days_clocks_change(day):
+    moment = digests.digest_moment(la(day.year, day.month, day.day, 12, 0))
+    local = moment.astimezone(la(2026, 1, 1).tzinfo)
+    assert (local.date(), local.hour, local.minute) == (day, 8, 0)

@@ -178,7 +178,29 @@ def test_the_allowed_list_is_empty_by_default():
         ("::", False),
         ("ff02::1", False),
         ("240.0.0.1", False),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 wrapping 169.254.169.254
+        ("64:ff9b::5db8:d70e", True),  # NAT64 wrapping a public address
     ],
 )
 def test_unsafe_reason_judges_ipv4_and_ipv6(address, safe):
     assert (fetching.unsafe_reason(address) is None) == safe
+
+
+def test_credentials_stay_with_their_host_when_it_redirects_elsewhere(web):
+    from tests.webserver import WebServer
+
+    other = WebServer()
+    try:
+        web.route("/save", redirect(other.url("/elsewhere")))
+        web.route("/same", redirect("/save-here"))
+        web.route("/save-here", page(200))
+        other.route("/elsewhere", page(200))
+
+        fetching.fetch(web.url("/save"), headers={"Authorization": "LOW key:secret"})
+        fetching.fetch(web.url("/same"), headers={"Authorization": "LOW key:secret"})
+
+        assert web.seen[0].headers["Authorization"] == "LOW key:secret"
+        assert "Authorization" not in other.seen[0].headers  # another port: another origin
+        assert web.seen[-1].headers["Authorization"] == "LOW key:secret"  # same origin keeps it
+    finally:
+        other.stop()

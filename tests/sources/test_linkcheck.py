@@ -159,17 +159,19 @@ def _head_refused(handler):
 
 def test_the_per_host_limit_holds_in_real_time(web, pledge, settings, monkeypatch):
     settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE = 3
-    monkeypatch.setattr(linkcheck, "WINDOW_SECONDS", 0.5)  # a short "minute" for the test
+    # A short "minute" for the test, and a margin for the way from the grant to the server.
+    monkeypatch.setattr(linkcheck, "WINDOW_SECONDS", 1.0)
+    monkeypatch.setattr(linkcheck, "MARGIN_SECONDS", 0.25)
     web.route("*", page(200))
-    for n in range(10):
+    for n in range(8):
         SourceFactory(pledge=pledge, url=web.url(f"/s{n}"))
     started = time.time()
     while Source.objects.filter(last_status__isnull=True).exists():
         linkcheck.check_due_sources(run_seconds=0.2)
         assert time.time() - started < 10
 
-    assert _most_in_any_window([seen.at for seen in web.seen], 0.5) <= 3
-    assert len(web.seen) == 10
+    assert _most_in_any_window([seen.at for seen in web.seen], 1.0) <= 3
+    assert len(web.seen) == 8
 
 
 def test_other_hosts_are_checked_while_one_waits_for_its_budget(web, pledge, settings, clock):
@@ -210,7 +212,7 @@ def test_a_run_that_dies_half_way_resumes_without_rechecking_or_skipping(
     monkeypatch.setattr(fetching, "check", real_check)
     assert len(web.seen) == 3
 
-    clock.move_to(START + dt.timedelta(minutes=1))
+    clock.move_to(START + dt.timedelta(minutes=2))  # the host's budget has room again
     assert linkcheck.check_due_sources().checked == 4  # the rest; not the three, not the claimed
     clock.move_to(START + dt.timedelta(minutes=11))  # the dead run's claim has lapsed
     assert linkcheck.check_due_sources().checked == 1
