@@ -11,7 +11,6 @@ from django.conf import settings
 from commitments.models import Category, PledgeEvent, Status
 from commitments.public import api, links
 from commitments.public import records as opendata
-from commitments.public.listing import UPCOMING_DAYS
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -72,7 +71,7 @@ EVENT_TYPES = {
     "request_for_comment": {
         "type": ["object", "null"],
         "required": ["asked_on", "reply_by"],
-        "properties": {"asked_on": _nullable(_DATE), "reply_by": _nullable(_DATE)},
+        "properties": {"asked_on": _DATE, "reply_by": _DATE},
         "additionalProperties": False,
     },
     "reply": {
@@ -81,7 +80,7 @@ EVENT_TYPES = {
         "properties": {
             "name": {"type": "string"},
             "role": {"type": "string"},
-            "links": {"type": "array", "items": _URI},
+            "links": {"type": "array", "items": _URI, "maxItems": 10},
             "edited": {"type": "boolean"},
         },
         "additionalProperties": False,
@@ -173,13 +172,6 @@ _FILTERS = [
         "schema": {"type": "integer"},
     },
 ]
-_DEADLINE = {
-    "name": "deadline",
-    "in": "query",
-    "description": "overdue: passed with no final verdict; upcoming: due within "
-    f"{UPCOMING_DAYS} days, no final verdict; none: no end date.",
-    "schema": {"type": "string", "enum": ["overdue", "upcoming", "none"]},
-}
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -254,7 +246,7 @@ def document():
             "get": {
                 "operationId": "listPledges",
                 "summary": "Published pledges, by id.",
-                "parameters": [_LIMIT, after, *_FILTERS, _DEADLINE],
+                "parameters": [_LIMIT, after, *_FILTERS],
                 "responses": {
                     "200": _json(_ref("PledgeList"), "A page of pledges."),
                     "400": _error("A bad limit or after."),
