@@ -68,7 +68,7 @@ def _id_page(request, queryset, record):
 @require_safe
 @public_page
 def pledges(request):
-    filters = timeline.FilterForm(request.GET).filters()
+    filters = timeline.PledgeFilterForm(request.GET).filters()
     queryset = timeline.with_deadline_moves(timeline.public_pledges(filters)).select_related(
         "company"
     )
