@@ -128,27 +128,37 @@ def cancel_request(request, *, actor):
 
 
 def default_question(pledge):
-    """The question staff start from: the pledge as the tracker states it."""
-    lines = [
-        f"{pledge.company.name} pledged: {pledge.title}.",
+    """The question staff start from: the pledge as the tracker states it, the evidence so
+    far, and what the tracker is about to record. One paragraph per point."""
+    company = pledge.company.name
+    paragraphs = [
+        f"{company} pledged: {pledge.title}.",
         f"We count it as kept if: {pledge.success_criteria.strip()}",
     ]
-    if pledge.deadline:
-        lines.append(f"The deadline is {calendar.human_date(pledge.deadline)}.")
-    lines.append(f"We currently rate it “{pledge.get_status_display()}”.")
+    status = f"We currently rate it “{pledge.get_status_display()}”."
     if pledge.deadline and pledge.deadline < calendar.today():
-        lines.append("The deadline has passed, and we are about to record a final verdict.")
+        status += (
+            f" Its deadline, {calendar.human_date(pledge.deadline)}, has passed, and we are "
+            "about to record a final verdict."
+        )
+    elif pledge.deadline:
+        status += f" Its deadline is {calendar.human_date(pledge.deadline)}."
     else:
-        lines.append("We are reviewing the evidence for an update to our assessment.")
+        status += " We are reviewing the evidence for an update to our assessment."
+    paragraphs.append(status)
     sources = list(pledge.sources.order_by("published_on", "pk")[:10])
     if sources:
-        lines.append("The evidence we have so far:")
-        lines += [f"- {source.title}: {source.url}" for source in sources]
-    lines.append(
-        f"Has {pledge.company.name} kept this pledge? Please tell us what has been done, "
-        "with links to any evidence we should consider."
+        paragraphs.append(
+            "\n".join(
+                ["The evidence we have so far:"]
+                + [f"- {source.title}: {source.url}" for source in sources]
+            )
+        )
+    paragraphs.append(
+        f"Has {company} kept this pledge? Please tell us what has been done, with links to "
+        "any evidence we should consider."
     )
-    return "\n\n".join(lines[:4]) + "\n\n" + "\n".join(lines[4:])
+    return "\n\n".join(paragraphs)
 
 
 # --- The company: open the page, submit a reply -------------------------------------------
