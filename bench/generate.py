@@ -272,7 +272,11 @@ def _columns(model):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             fill[field.column] = now
         elif field.has_default():
-            fill[field.column] = field.get_db_prep_save(field.get_default(), connection)
+            value = field.get_default()
+            # A datetime (timezone.now) stays one: the writers convert timestamps themselves.
+            if not isinstance(value, dt.datetime):
+                value = field.get_db_prep_save(value, connection)
+            fill[field.column] = value
         elif field.null or field.primary_key:
             fill[field.column] = None
         elif field.blank and field.empty_strings_allowed:
