@@ -180,3 +180,14 @@ def test_loading_the_demo_into_a_database_with_followers_mails_nobody(
         .exclude(kind__in=["announced", "note"])
         .exists()
     )
+
+
+@pytest.mark.django_db
+def test_the_demo_invents_no_request_for_comment_and_no_reply(client):
+    from commitments.models import CompanyContact, Reply, ReplyRequest
+
+    call_command("load_demo")
+    assert (CompanyContact.objects.count(), ReplyRequest.objects.count()) == (0, 0)
+    assert not Reply.objects.exists()
+    assert not PledgeEvent.objects.filter(kind__in=["company_reply", "no_reply"]).exists()
+    assert "Right of reply" not in client.get(f"/pledges/{MORATORIUM}/").content.decode()

@@ -12,9 +12,16 @@ import time_machine
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
-from commitments.domain import workflow
+from commitments.domain import replies, workflow
 from commitments.public import urls as public_urls
-from tests.factories import CompanyFactory, DisbursementFactory, PledgeFactory, SourceFactory
+from tests.factories import (
+    CompanyFactory,
+    DisbursementFactory,
+    PledgeFactory,
+    ReplyFactory,
+    ReplyRequestFactory,
+    SourceFactory,
+)
 
 TODAY = dt.datetime(2021, 7, 1, 12, tzinfo=dt.UTC)
 
@@ -42,6 +49,9 @@ def data(company, superuser):
         workflow.move_deadline(moved, new_deadline=None, rationale="Indefinite.", actor=superuser)
         SourceFactory(pledge=moved, published_on=None)
         PledgeFactory(company=CompanyFactory(name="Bare", slug="bare", website=""), deadline=None)
+        # A published company reply: an event with its request and reply objects.
+        reply = ReplyFactory(request=ReplyRequestFactory(pledge=moved))
+        replies.publish_reply(reply, actor=superuser)
         for n in range(3):
             PledgeFactory(company=company, slug=f"amazon-extra-{n}")
 
@@ -108,6 +118,8 @@ def test_every_endpoint_answers_as_documented(client, data, document):
         assert response.status_code == 404
         check(document, path, 404, json.loads(response.content))
     assert seen == set(document["paths"])
+    events = client.get("/api/v1/events/?limit=200").json()["data"]
+    assert {"company_reply", "deadline_changed"} <= {e["kind"] for e in events}
 
 
 @time_machine.travel(TODAY)

@@ -195,3 +195,14 @@ def test_stalled_and_partially_kept_differ_in_shape_not_only_colour():
     assert rule(".badge-stalled::before") != rule(".badge-partially_kept::before")
     assert "border-style: dashed" in rule(".badge-stalled")
     assert "border-style: double" in rule(".badge-partially_kept")
+
+
+@time_machine.travel(TODAY)
+def test_the_downloads_and_the_api_hold_the_pledges_the_list_shows(client, story):
+    html = client.get("/pledges/?deadline=overdue&sort=title").content.decode()
+    csv_link = re.search(r'<a href="(/pledges\.csv[^"]*)">CSV</a>', html).group(1)
+    csv_text = b"".join(client.get(csv_link.replace("&amp;", "&")).streaming_content).decode()
+    assert [line.split(",")[0] != "id" for line in csv_text.splitlines()].count(True) == 1
+    assert "Late one" in csv_text
+    api = client.get("/api/v1/pledges/?deadline=overdue").json()
+    assert [row["title"] for row in api["data"]] == ["Late one"]

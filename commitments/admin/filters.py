@@ -126,3 +126,11 @@ class ArchiveFilter(admin.SimpleListFilter):
                 archive_error=""
             )
         return queryset
+
+
+class OwnerFilter(admin.RelatedFieldListFilter):
+    """Owners to filter by: staff accounts (a few), not "users who own a pledge", which
+    Django's RelatedOnlyFieldListFilter finds by reading the owner of every pledge."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(include_blank=False, limit_choices_to={"is_staff": True})

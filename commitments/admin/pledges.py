@@ -111,7 +111,7 @@ class PledgeAdmin(PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmi
         filters.HasDeadlineFilter,
         filters.OverdueFilter,
         filters.AwaitingVerdictFilter,
-        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("owner", filters.OwnerFilter),
         "is_published",
     ]
     date_hierarchy = "announced_on"

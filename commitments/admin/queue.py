@@ -10,6 +10,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
+from commitments.admin import filters
 from commitments.admin.display import admin_link
 from commitments.admin.mixins import PledgeSearchMixin, ReadOnlyAdminMixin
 from commitments.models import PledgeAwaitingVerdict, Reply, ReplyRequest
@@ -28,7 +29,7 @@ class AwaitingVerdictAdmin(PledgeSearchMixin, ReadOnlyAdminMixin, admin.ModelAdm
     ]
     list_display_links = None
     list_select_related = ["company", "owner"]
-    list_filter = [("owner", admin.RelatedOnlyFieldListFilter), "category"]
+    list_filter = [("owner", filters.OwnerFilter), "category"]
     list_per_page = 100
     actions = None
 

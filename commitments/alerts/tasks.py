@@ -20,6 +20,12 @@ def fan_out_event(event_id):
     return fanout.fan_out_event(event_id)
 
 
+@shared_task(name="commitments.fan_out_events")
+def fan_out_events(event_ids):
+    """Several events' fan-outs in one task (a sweep's "deadline passed" events)."""
+    return sum(fanout.fan_out_event(event_id) or 0 for event_id in event_ids)
+
+
 @shared_task(name="commitments.fan_out_alerts")
 def fan_out_alerts():
     """Periodic recovery and the 7-day warnings; also forgets expired sign-up requests."""
@@ -41,6 +47,24 @@ def fan_out_after_commit(event):
         except Exception:
             logger.warning(
                 "Could not queue alerts for event %s; the periodic fan-out will", event_id
+            )
+
+    transaction.on_commit(queue_fan_out)
+
+
+def fan_out_many_after_commit(events):
+    """``fan_out_after_commit`` for many events: one task, not one per event (the sweep
+    passes hundreds of deadlines at once; a broker message each took seconds)."""
+    event_ids = [event.pk for event in events]
+    if not event_ids:
+        return
+
+    def queue_fan_out():
+        try:
+            fan_out_events.delay(event_ids)
+        except Exception:
+            logger.warning(
+                "Could not queue alerts for %s events; the periodic fan-out will", len(event_ids)
             )
 
     transaction.on_commit(queue_fan_out)

@@ -8,6 +8,13 @@ current deadline. So ``next_check_at`` (run on every save) may point at a moment
 handled — the sweep looks, finds nothing new, and moves the pledge on — and can never
 cause a duplicate or reset the cadence.
 
+A sweep takes up to ``SWEEP_BATCH`` due pledges and works on them together
+(``sweep_batch``), in a constant number of statements whatever their number: the row
+locks (``FOR UPDATE SKIP LOCKED``) and one conditional UPDATE make the claim, one INSERT
+writes the events and one the Notifications. If anything in the batch fails, the batch
+is rolled back and its pledges are swept one at a time as below, so a poison row costs
+its batch the speed, never a reminder.
+
 Sweeping one pledge, in one transaction:
 1. Read the pledge and the reminders already written for its current deadline.
 2. Decide what is due now (at most one reminder) and the next moment to look.
@@ -24,13 +31,14 @@ Sweeping one pledge, in one transaction:
 import dataclasses
 import datetime as dt
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from commitments.alerts.tasks import fan_out_after_commit
+from commitments.alerts.tasks import fan_out_after_commit, fan_out_many_after_commit
 from commitments.domain import digests, schedule
 from commitments.mail import delivery
 from commitments.models import Heartbeat, Notification, Pledge, PledgeEvent
@@ -43,17 +51,23 @@ POISON_BACKOFF = dt.timedelta(hours=1)
 SWEEP_BATCH = 500
 
 
-def recipients(pledge):
+def recipients(pledge, fallback=None):
     """Who is reminded about ``pledge``: [(email, user or None)].
 
     The owner; if none (or inactive, or without an address), every active Reviewer;
     if none, the TRACKER_STAFF_EMAILS addresses. May be empty: the sweep then logs a
     warning, still writes the "deadline passed" event (the public timeline needs it), and
     tries the same reminder again at the next overdue step, or sooner if the pledge is saved.
+    ``fallback``: ``unowned_recipients()`` read once for many pledges.
     """
     owner = pledge.owner
     if owner is not None and owner.is_active and owner.email:
         return [(owner.email, owner)]
+    return unowned_recipients() if fallback is None else fallback
+
+
+def unowned_recipients():
+    """Who is reminded about a pledge without an active owner (see ``recipients``)."""
     reviewers = (
         get_user_model()
         .objects.filter(is_active=True, groups__name=REVIEWERS_GROUP)
@@ -114,12 +128,28 @@ def sweep_deadlines(now=None):
 
 
 def sweep_pledges(now, report=None):
+    """Sweep up to ``SWEEP_BATCH`` due pledges: as one batch (``sweep_batch``); if the batch
+    fails (a poison row, a lost race), one pledge at a time, each in its own transaction."""
     report = report or SweepReport()
     due = list(
         Pledge.objects.filter(next_reminder_at__lte=now)
         .order_by("next_reminder_at", "pk")
         .values_list("pk", "next_reminder_at")[:SWEEP_BATCH]
     )
+    if not due:
+        return report
+    batch = SweepReport()
+    try:
+        with transaction.atomic():
+            sweep_batch(due, now, batch)
+    except Exception as exc:
+        logger.warning(
+            "Batch sweep of %s pledges failed (%r); sweeping them one by one", len(due), exc
+        )
+    else:
+        for field in dataclasses.fields(SweepReport):
+            setattr(report, field.name, getattr(report, field.name) + getattr(batch, field.name))
+        return report
     for pk, listed_at in due:
         report.checked += 1
         try:
@@ -131,6 +161,178 @@ def sweep_pledges(now, report=None):
                 next_reminder_at=now + POISON_BACKOFF
             )
     return report
+
+
+class LostClaim(Exception):
+    """A batch found a pledge changed under it: it is rolled back and swept pledge by pledge."""
+
+
+def sweep_batch(due, now, report):
+    """The steps of ``remind`` for many pledges at once, in a constant number of statements
+    (call inside a transaction):
+    1. lock the listed pledges that nobody else holds (``FOR UPDATE SKIP LOCKED``: a racing
+       sweep takes the others) and read them and the reminders of their current deadlines;
+    2. decide per pledge, in Python, what is due and the next moment to look (``schedule``);
+    3. move ``next_reminder_at`` for every pledge in one conditional UPDATE (``CLAIM_SQL``:
+       each row as it was read); if fewer rows match than were decided on, raise
+       ``LostClaim`` (on SQLite, which has no row locks, that is how a concurrent edit shows);
+    4. write the missing "deadline passed" events in one INSERT, every Notification in one
+       INSERT (the unique constraint keeps them single), hand the new rows to
+       ``digests.send_or_hold`` at once, and queue the new events' alerts as one task.
+    """
+    listed = dict(due)
+    pledges = list(
+        Pledge.objects.select_related("company", "owner")
+        .select_for_update(of=("self",), skip_locked=True)
+        .filter(pk__in=listed)
+        .order_by("pk")
+    )
+    pledges = [p for p in pledges if p.next_reminder_at == listed[p.pk]]
+    report.checked += len(pledges)
+    written = defaultdict(list)
+    notified = Notification.objects.staff_reminders().filter(pledge__in=[p.pk for p in pledges])
+    for pledge_id, kind, occurrence, created_at in notified.values_list(
+        "pledge_id", "kind", "occurrence", "created_at"
+    ):
+        written[pledge_id].append((kind, occurrence, created_at))
+
+    moves, reminding, read = {}, [], {p.pk: p for p in pledges}
+    for pledge in pledges:
+        if not schedule.needs_reminders(pledge):
+            moves[pledge.pk] = None
+            continue
+        prefix = pledge.deadline.isoformat()
+        mine = [row for row in written[pledge.pk] if row[1].startswith(prefix)]
+        due_now, moves[pledge.pk] = schedule.plan(pledge.deadline, now, mine)
+        if due_now is not None:
+            reminding.append((pledge, due_now))
+    if not moves:
+        return
+    claimed = _claim(moves, {pk: read[pk] for pk in moves}, listed)
+    if claimed != len(moves):
+        raise LostClaim(f"{claimed} of {len(moves)} pledges claimed")
+
+    events = _passed_events([(p, d) for p, d in reminding if d.kind == Notification.Kind.PASSED])
+    report.events += sum(1 for event in events.values() if event.fresh)
+    fallback = None
+    rows = []
+    for pledge, due_now in reminding:
+        if pledge.owner is None or not (pledge.owner.is_active and pledge.owner.email):
+            fallback = unowned_recipients() if fallback is None else fallback
+        to = recipients(pledge, fallback)
+        if not to:
+            report.unaddressed += 1
+            logger.warning(
+                "Nobody to remind about pledge %s (%s %s): no owner, no active %s, "
+                "TRACKER_STAFF_EMAILS empty",
+                pledge.pk,
+                due_now.kind,
+                due_now.occurrence,
+                REVIEWERS_GROUP,
+            )
+            continue
+        event = events.get(pledge.pk)
+        rows += [
+            Notification(
+                pledge=pledge,
+                event=event,
+                kind=due_now.kind,
+                occurrence=due_now.occurrence,
+                recipient=email,
+                user=user,
+            )
+            for email, user in to
+        ]
+        report.reminders.append(
+            f"{due_now.kind} {due_now.occurrence}: {pledge} → {len(to)} recipient(s)"
+        )
+    if not rows:
+        return
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = {(row.pledge_id, row.kind, row.occurrence) for row in rows}
+    waiting = Notification.objects.filter(
+        pledge__in={pk for pk, _, _ in keys},
+        status=Notification.Status.PENDING,
+        queued_at__isnull=True,
+    ).values_list("pk", "pledge_id", "kind", "occurrence")
+    ids = [pk for pk, *key in waiting if tuple(key) in keys]
+    _, held = digests.send_or_hold(ids, now)
+    report.held += held
+
+
+def _passed_events(passing):
+    """{pledge id: its current "deadline passed" event}, written (one INSERT) where missing;
+    new ones are marked ``fresh`` and their alerts queued after commit."""
+    if not passing:
+        return {}
+    deadlines = {pledge.pk: pledge.deadline for pledge, _ in passing}
+    existing = PledgeEvent.objects.current().filter(
+        pledge__in=deadlines, kind=PledgeEvent.Kind.DEADLINE_PASSED
+    )
+    events = {}
+    for event in existing:
+        if event.old_deadline == deadlines[event.pledge_id]:
+            event.fresh = False
+            events[event.pledge_id] = event
+    new = [
+        # Dated the first day the pledge is overdue, like Pledge.is_overdue.
+        PledgeEvent(
+            pledge=pledge,
+            kind=PledgeEvent.Kind.DEADLINE_PASSED,
+            old_deadline=pledge.deadline,
+            occurred_on=pledge.deadline + dt.timedelta(days=1),
+        )
+        for pledge, _ in passing
+        if pledge.pk not in events
+    ]
+    for event in PledgeEvent.objects.bulk_create(new):
+        event.fresh = True
+        events[event.pledge_id] = event
+    fan_out_many_after_commit(new)
+    return events
+
+
+# The claim of a batch: each pledge's next moment, set only where the row is still as it was
+# read. One statement (UPDATE … FROM is in PostgreSQL and SQLite ≥ 3.33; both name the
+# columns of VALUES column1, column2…, and SQLite's driver counts rows only for a statement
+# that starts with UPDATE, hence no WITH).
+CLAIM_SQL = """
+UPDATE commitments_pledge SET next_reminder_at = claim.next_at
+FROM (
+    SELECT column1 AS id, column2 AS listed_at, column3 AS updated_at, column4 AS deadline,
+           column5 AS status, column6 AS next_at
+    FROM (VALUES {rows}) AS listed
+) AS claim
+WHERE commitments_pledge.id = claim.id
+  AND commitments_pledge.next_reminder_at = claim.listed_at
+  AND commitments_pledge.updated_at = claim.updated_at
+  AND commitments_pledge.deadline IS NOT DISTINCT FROM claim.deadline
+  AND commitments_pledge.status = claim.status
+"""
+
+
+def _claim(moves, read, listed):
+    """Move ``next_reminder_at`` to ``moves[pk]`` for every pledge still as ``read`` (and
+    listed at ``listed[pk]``); returns how many rows were claimed."""
+    ops = connection.ops
+    if connection.vendor == "postgresql":
+        row = "(%s, %s::timestamptz, %s::timestamptz, %s::date, %s, %s::timestamptz)"
+    else:
+        row = "(%s, %s, %s, %s, %s, %s)"
+    params = []
+    for pk, next_at in moves.items():
+        pledge = read[pk]
+        params += [
+            pk,
+            ops.adapt_datetimefield_value(listed[pk]),
+            ops.adapt_datetimefield_value(pledge.updated_at),
+            ops.adapt_datefield_value(pledge.deadline),
+            pledge.status,
+            ops.adapt_datetimefield_value(next_at),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL.format(rows=", ".join([row] * len(moves))), params)
+        return cursor.rowcount
 
 
 @transaction.atomic

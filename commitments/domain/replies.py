@@ -44,6 +44,7 @@ from commitments.models.replies import words
 logger = logging.getLogger(__name__)
 
 REMINDER_DAYS_BEFORE = 3
+WITHDRAWN_REPLY = "we took the company's reply off the record after publishing it"
 
 
 def _require(actor, perm, doing):
@@ -128,27 +129,37 @@ def cancel_request(request, *, actor):
 
 
 def default_question(pledge):
-    """The question staff start from: the pledge as the tracker states it."""
-    lines = [
-        f"{pledge.company.name} pledged: {pledge.title}.",
+    """The question staff start from: the pledge as the tracker states it, the evidence so
+    far, and what the tracker is about to record. One paragraph per point."""
+    company = pledge.company.name
+    paragraphs = [
+        f"{company} pledged: {pledge.title}.",
         f"We count it as kept if: {pledge.success_criteria.strip()}",
     ]
-    if pledge.deadline:
-        lines.append(f"The deadline is {calendar.human_date(pledge.deadline)}.")
-    lines.append(f"We currently rate it “{pledge.get_status_display()}”.")
+    status = f"We currently rate it “{pledge.get_status_display()}”."
     if pledge.deadline and pledge.deadline < calendar.today():
-        lines.append("The deadline has passed, and we are about to record a final verdict.")
+        status += (
+            f" Its deadline, {calendar.human_date(pledge.deadline)}, has passed, and we are "
+            "about to record a final verdict."
+        )
+    elif pledge.deadline:
+        status += f" Its deadline is {calendar.human_date(pledge.deadline)}."
     else:
-        lines.append("We are reviewing the evidence for an update to our assessment.")
+        status += " We are reviewing the evidence for an update to our assessment."
+    paragraphs.append(status)
     sources = list(pledge.sources.order_by("published_on", "pk")[:10])
     if sources:
-        lines.append("The evidence we have so far:")
-        lines += [f"- {source.title}: {source.url}" for source in sources]
-    lines.append(
-        f"Has {pledge.company.name} kept this pledge? Please tell us what has been done, "
-        "with links to any evidence we should consider."
+        paragraphs.append(
+            "\n".join(
+                ["The evidence we have so far:"]
+                + [f"- {source.title}: {source.url}" for source in sources]
+            )
+        )
+    paragraphs.append(
+        f"Has {company} kept this pledge? Please tell us what has been done, with links to "
+        "any evidence we should consider."
     )
-    return "\n\n".join(lines[:4]) + "\n\n" + "\n".join(lines[4:])
+    return "\n\n".join(paragraphs)
 
 
 # --- The company: open the page, submit a reply -------------------------------------------
@@ -239,8 +250,9 @@ def publish_reply(reply, *, actor):
 
 @transaction.atomic
 def withhold_reply(reply, *, reason, actor):
-    """Keep a reply off public pages, with a reason staff see. A published reply's event is
-    removed from the history (the reply row keeps the whole audit trail)."""
+    """Keep a reply off public pages, with a reason staff see. A reply already published is
+    withdrawn from the history like any correction (listed on /corrections/, with who was
+    told kept), never deleted: readers saw it, so the record says it was taken back."""
     _require(actor, "change_reply", "withhold a reply")
     reason = (reason or "").strip()
     if not reason:
@@ -248,16 +260,15 @@ def withhold_reply(reply, *, reason, actor):
     current = _locked_reply(reply)
     if current.withheld_at is not None:
         raise ValidationError("This reply is already withheld.")
-    event = current.event
-    current.withheld_at, current.withheld_by, current.withheld_reason = (
-        timezone.now(),
-        actor,
-        reason,
-    )
-    current.event = None
+    now, event_id = timezone.now(), current.event_id
+    current.withheld_at, current.withheld_by, current.withheld_reason = now, actor, reason
+    current.event = None  # no longer the reply's public story
     current.save(update_fields=["withheld_at", "withheld_by", "withheld_reason", "event"])
-    if event is not None:
-        event.delete()
+    if event_id is not None:
+        # The staff reason may be private (legal advice, say): the public one is generic.
+        PledgeEvent.objects.filter(pk=event_id, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_reason=WITHDRAWN_REPLY
+        )
     return current
 
 

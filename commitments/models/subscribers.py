@@ -136,7 +136,8 @@ class Subscription(models.Model):
         DEADLINE_MOVED = "deadline_moved", "The deadline is moved"
         UPCOMING = "upcoming", "The deadline is 7 days away"
         MONEY = "money", "A payment is confirmed"
-        REPLY = "reply", "The company replies to a request for comment"
+        # (Worded without "company": the timeline's "Company" filter sits on the same pages.)
+        REPLY = "reply", "A reply to our request for comment is published"
 
     TOPIC_FIELDS = {
         Topic.VERDICT: "on_verdict",

@@ -68,7 +68,7 @@ def _id_page(request, queryset, record):
 @require_safe
 @public_page
 def pledges(request):
-    filters = timeline.FilterForm(request.GET).filters()
+    filters = timeline.PledgeFilterForm(request.GET).filters()
     queryset = timeline.with_deadline_moves(timeline.public_pledges(filters)).select_related(
         "company"
     )
@@ -91,7 +91,7 @@ def pledge(request, slug):
                 .order_by("-occurred_on", "-pk"),
             ),
             Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
-            Prefetch("disbursements", queryset=Disbursement.objects.select_related("source")),
+            Prefetch("disbursements", queryset=Disbursement.objects.for_listing()),
         )
     )
     found = queryset.filter(slug=slug).first()

@@ -68,6 +68,23 @@ EVENT_TYPES = {
     "new_deadline": _nullable(_DATE),
     "rationale": {"type": "string"},
     "source_urls": {"type": "array", "items": _URI},
+    "request_for_comment": {
+        "type": ["object", "null"],
+        "required": ["asked_on", "reply_by"],
+        "properties": {"asked_on": _DATE, "reply_by": _DATE},
+        "additionalProperties": False,
+    },
+    "reply": {
+        "type": ["object", "null"],
+        "required": ["name", "role", "links", "edited"],
+        "properties": {
+            "name": {"type": "string"},
+            "role": {"type": "string"},
+            "links": {"type": "array", "items": _URI, "maxItems": 10},
+            "edited": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
 }
 DISBURSEMENT_TYPES = {
     "recipient": {"type": "string"},

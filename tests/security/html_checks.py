@@ -69,11 +69,11 @@ class ActiveContent(HTMLParser):
             # The site's own scripts: same-origin paths (static files, the admin's jsi18n).
             if not src.startswith("/") or src.startswith("//") or text.strip():
                 self.problems.append(f"<script src={src!r}> not one of the site's own scripts")
-        elif kind == "application/json":
-            try:  # json_script data: inert, as long as it is still exactly JSON
+        elif kind in ("application/json", "application/ld+json"):
+            try:  # json_script data and JSON-LD: inert, as long as it is still exactly JSON
                 json.loads(text)
             except ValueError:
-                self.problems.append(f"<script type=application/json> is not JSON: {text[:80]!r}")
+                self.problems.append(f"<script type={kind}> is not JSON: {text[:80]!r}")
         else:
             self.problems.append(f"inline <script>: {text[:80]!r}")
 

@@ -71,7 +71,7 @@ def calendar_pledge(request, slug):
 
 
 def _export_queryset(request):
-    filters = timeline.FilterForm(request.GET).filters()
+    filters = timeline.PledgeFilterForm(request.GET).filters()
     pledges = timeline.with_deadline_moves(timeline.public_pledges(filters))
     return pledges.select_related("company").order_by("pk")
 
