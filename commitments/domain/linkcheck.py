@@ -87,6 +87,17 @@ def take_request(host):
     return True
 
 
+def hold_host(host, seconds):
+    """Spend ``host``'s whole budget until ``seconds`` from now (a 429's Retry-After): no
+    worker sends it anything before then. The places are dated so they lapse exactly then."""
+    limit = settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE
+    with transaction.atomic():
+        budget, _ = HostBudget.objects.select_for_update().get_or_create(host=host)
+        until = time.time() + seconds - WINDOW_SECONDS - MARGIN_SECONDS
+        budget.recent = sorted([*budget.recent, *[until] * limit])[-limit:]
+        budget.save(update_fields=["recent"])
+
+
 def spend(host):
     """``before_request`` for the fetcher: raise instead of going over the budget."""
     if not take_request(host):
