@@ -421,3 +421,24 @@ def test_company_pages_of_other_companies_show_no_money_table(client, db):
     other = CompanyFactory(name="IBM", slug="ibm")
     PledgeFactory(company=other, is_published=True)
     assert "money-totals" not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_the_admin_change_page_costs_the_same_queries_for_5_or_50_payments(
+    editor_client, donation, report
+):
+    url = reverse("admin:commitments_pledge_change", args=[donation.pk])
+
+    def add(n):
+        for i in range(n):
+            Disbursement.objects.create(pledge=donation, recipient=f"R{i}", currency="USD")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert editor_client.get(url).status_code == 200
+        return len(captured)
+
+    add(5)
+    editor_client.get(url)  # warm process-wide caches
+    few = queries()
+    add(45)
+    assert queries() == few
