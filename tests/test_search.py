@@ -185,3 +185,18 @@ def test_the_page_says_which_words_it_searched_instead(postgres, client, pledge)
     assert "1 pledge matches “rekogniton”" in html
     assert "showing pledges with “rekognition”" in html
     assert pledge.title in html
+
+
+def test_a_readers_misspelling_is_never_corrected_from_a_draft_or_a_hidden_company(
+    postgres, client, pledge
+):
+    PledgeFactory(title="Secret Zanzibarian acquisition", is_published=False)
+    PledgeFactory(
+        company=CompanyFactory(name="Quetzalcoatl Holdings", slug="hidden"), is_published=False
+    )
+    for typed, secret in (("zanzibarien", "zanzibarian"), ("quetzalcoatel", "quetzalcoatl")):
+        for url in (f"/?q={typed}", f"/pledges/?q={typed}", f"/api/v1/pledges/?q={typed}"):
+            assert secret not in client.get(url).content.decode().lower(), url
+        # Staff searching the admin do get the correction: drafts are theirs.
+        assert Pledge.objects.search(typed).exists()
+        assert not Pledge.objects.search(typed, public=True).exists()

@@ -61,9 +61,10 @@ class PledgeQuerySet(models.QuerySet):
         """Published pledges a reviewer must rule on, the longest-waiting first."""
         return self.published().overdue().order_by("deadline", "pk")
 
-    def search(self, text):
-        """Pledges matching the words ``text``, best first (``search_rank``); see models/search.py."""
-        return search.find(self, text).pledges
+    def search(self, text, *, public=False):
+        """Pledges matching the words ``text``, best first (``search_rank``); see models/search.py.
+        ``public``: a reader's search, on published pledges only."""
+        return search.find(self.published() if public else self, text, public=public).pledges
 
     def with_money(self):
         """Annotate ``confirmed_delivered`` (read by ``Pledge.amount_delivered``): one

@@ -110,9 +110,11 @@ def uninstall(schema_editor):
 # cheap as a rare one; each typed word is then replaced by its closest candidate word.
 CORRECTION_SQL = """
 WITH candidates AS (
-    (SELECT title AS text FROM commitments_pledge WHERE title %%> %(text)s LIMIT 50)
+    (SELECT title AS text FROM commitments_pledge
+     WHERE title %%> %(text)s {published_pledges} LIMIT 50)
     UNION ALL
-    (SELECT name FROM commitments_company WHERE name %%> %(text)s LIMIT 50)
+    (SELECT name FROM commitments_company
+     WHERE name %%> %(text)s {published_companies} LIMIT 50)
 ), vocabulary AS (
     SELECT DISTINCT word
     FROM candidates, regexp_split_to_table(lower(text), '[^[:alnum:]]+') AS word
@@ -126,6 +128,15 @@ LEFT JOIN LATERAL (
 ) best ON true
 ORDER BY typed.n
 """
+# A reader's misspelling is corrected only from what readers may see: a word taken from a
+# draft's title or a company with no published pledge would show on the page ("showing
+# pledges with …") and leak it.
+PUBLIC_CORRECTION_SQL = CORRECTION_SQL.format(
+    published_pledges="AND is_published",
+    published_companies="AND EXISTS (SELECT 1 FROM commitments_pledge p "
+    "WHERE p.company_id = commitments_company.id AND p.is_published)",
+)
+CORRECTION_SQL = CORRECTION_SQL.format(published_pledges="", published_companies="")
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,12 @@ class Found:
     corrected: str | None = None  # the words searched instead, when the typed ones were not found
 
 
-def find(pledges, text):
-    """``pledges`` matching ``text``, and the corrected words if a misspelling was assumed."""
+def find(pledges, text, *, public=False):
+    """``pledges`` matching ``text``, and the corrected words if a misspelling was assumed.
+
+    ``public``: a search by readers. ``pledges`` must then hold published pledges only,
+    and a misspelling is corrected only from published titles and public company names.
+    """
     if connection.vendor != "postgresql":
         found = pledges.filter(
             Q(title__icontains=text) | Q(summary__icontains=text) | Q(company__name__icontains=text)
@@ -154,7 +169,8 @@ def find(pledges, text):
         # early, may read the table row by row computing similarities (21 µs a row: seconds
         # when they are rare). The trigram indexes are always the right way in here.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(CORRECTION_SQL, {"text": text, "words": words})
+        sql = PUBLIC_CORRECTION_SQL if public else CORRECTION_SQL
+        cursor.execute(sql, {"text": text, "words": words})
         corrected = " ".join(word for (word,) in cursor.fetchall())
     if corrected == " ".join(words):
         return Found(by_words)  # nothing near: no match

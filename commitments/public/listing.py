@@ -62,7 +62,7 @@ class FilterForm(forms.Form):
                 cleaned["company"] = company
         if "q" in cleaned:
             # Decided once (words or a misspelling, see models/search.py), used by every list.
-            found = search.find(Pledge.objects.all(), cleaned["q"])
+            found = search.find(Pledge.objects.published(), cleaned["q"], public=True)
             cleaned["search"], self.search_corrected = found.pledges, found.corrected
         return cleaned
 
@@ -117,7 +117,9 @@ def filter_pledges(pledges, filters, *, prefix=""):
     if "status" in filters:
         q &= Q(**{f"{prefix}status": filters["status"]})
     if "q" in filters:
-        found = filters["search"] if "search" in filters else Pledge.objects.search(filters["q"])
+        found = filters.get("search")
+        if found is None:
+            found = Pledge.objects.search(filters["q"], public=True)
         q &= Q(**{f"{prefix or 'pk__'}in": found.order_by().values("pk")})
     return pledges.filter(q)
 
