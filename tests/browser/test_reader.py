@@ -74,6 +74,8 @@ def test_share_links_and_copy_link(page, demo, width):  # noqa: F811
     copy = share.get_by_role("button", name="Copy link")
     assert copy.is_visible()  # shown by share.js, hidden without it
     copy.click()
+    # The clipboard answers asynchronously; the status says so once it has.
+    page.wait_for_function("document.getElementById('share-status').textContent !== ''")
     assert share.get_by_role("status").inner_text() == "Link copied."
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.endswith(f"/pledges/{MORATORIUM}/")
