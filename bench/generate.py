@@ -272,7 +272,12 @@ def _columns(model):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             fill[field.column] = now
         elif field.has_default():
-            fill[field.column] = field.get_db_prep_save(field.get_default(), connection)
+            default = field.get_default()
+            # A moment stays a datetime (``_sqlite_rows`` and COPY convert it themselves); the
+            # database-prepared form of a ``default=timezone.now`` is already text on SQLite.
+            if not isinstance(default, dt.datetime):
+                default = field.get_db_prep_save(default, connection)
+            fill[field.column] = default
         elif field.null or field.primary_key:
             fill[field.column] = None
         elif field.blank and field.empty_strings_allowed:

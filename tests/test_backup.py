@@ -12,8 +12,9 @@ from tests.conftest import require_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = (
-    "from commitments.models import Pledge, PledgeEvent, Source;"
-    "print(Pledge.objects.count(), PledgeEvent.objects.count(), Source.objects.count())"
+    "from commitments.models import Disbursement, Pledge, PledgeEvent, Source;"
+    "print(Pledge.objects.count(), PledgeEvent.objects.count(), Source.objects.count(),"
+    " Disbursement.objects.count())"
 )
 
 
@@ -46,7 +47,7 @@ def test_sqlite_backup_restores_into_an_empty_database(tmp_path):
         f"sqlite:///{tmp_path / 'empty.sqlite3'}",
         tmp_path / "backup.sqlite3",
     )
-    assert before == after == "3 5 6"
+    assert before == after == "3 6 6 11"
 
 
 @pytest.mark.services
@@ -65,7 +66,7 @@ def test_postgresql_backup_restores_into_an_empty_database(tmp_path):
         before, after = round_trip(
             f"{base}/{names[0]}", f"{base}/{names[1]}", tmp_path / "backup.dump"
         )
-        assert before == after == "3 5 6"
+        assert before == after == "3 6 6 11"
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
             for name in names:

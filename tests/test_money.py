@@ -2,6 +2,7 @@
 confirmation is a dated event that reaches the history, timeline, feeds, API and followers."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -241,14 +242,18 @@ def test_the_company_page_totals_each_currency_without_converting(client, compan
         company=company, amount_pledged=Decimal("500000"), currency="EUR", is_published=True
     )
     html = client.get(company.get_absolute_url()).content.decode()
-    assert (
-        '<tr><th scope="row">EUR</th><td>EUR 500,000</td><td>none confirmed yet</td>'
-        "<td>EUR 500,000</td></tr>"
-    ) in html
-    assert (
-        '<tr><th scope="row">USD</th><td>USD 10,000,000</td><td>USD 1,000,000</td>'
-        "<td>USD 9,000,000</td></tr>"
-    ) in html
+    figures = [
+        " ".join(dl.split())
+        for dl in re.findall(r'<dl class="money-figures money-totals">(.*?)</dl>', html, re.S)
+    ]
+    assert figures == [
+        "<div><dt>Currency</dt><dd><strong>EUR</strong></dd></div> <div><dt>Pledged</dt>"
+        "<dd>EUR 500,000</dd></div> <div><dt>Confirmed delivered</dt><dd>none confirmed yet"
+        "</dd></div> <div><dt>Unconfirmed</dt><dd>EUR 500,000</dd></div>",
+        "<div><dt>Currency</dt><dd><strong>USD</strong></dd></div> <div><dt>Pledged</dt>"
+        "<dd>USD 10,000,000</dd></div> <div><dt>Confirmed delivered</dt><dd>USD 1,000,000"
+        "</dd></div> <div><dt>Unconfirmed</dt><dd>USD 9,000,000</dd></div>",
+    ]
 
 
 def test_payments_of_an_unpublished_pledge_stay_private(client, company):
@@ -416,3 +421,24 @@ def test_company_pages_of_other_companies_show_no_money_table(client, db):
     other = CompanyFactory(name="IBM", slug="ibm")
     PledgeFactory(company=other, is_published=True)
     assert "money-totals" not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_the_admin_change_page_costs_the_same_queries_for_5_or_50_payments(
+    editor_client, donation, report
+):
+    url = reverse("admin:commitments_pledge_change", args=[donation.pk])
+
+    def add(n):
+        for i in range(n):
+            Disbursement.objects.create(pledge=donation, recipient=f"R{i}", currency="USD")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert editor_client.get(url).status_code == 200
+        return len(captured)
+
+    add(5)
+    editor_client.get(url)  # warm process-wide caches
+    few = queries()
+    add(45)
+    assert queries() == few

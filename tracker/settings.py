@@ -272,7 +272,6 @@ TRACKER_ALERT_RATE_PER_ADDRESS = env.str("TRACKER_ALERT_RATE_PER_ADDRESS", defau
 # Keys the hashes in the suppression list. Set it once and never rotate it (a new key
 # forgets every suppressed address); unset, it follows SECRET_KEY.
 TRACKER_ALERT_HASH_KEY = env.str("TRACKER_ALERT_HASH_KEY", default="") or SECRET_KEY
-# Notifications per delivery task: one SMTP connection carries a whole batch.
 # Right of reply: the default days a company has to answer, and the days its link keeps
 # working after that (a late reply is still welcome, and still dated as late).
 TRACKER_REPLY_DAYS = env.int("TRACKER_REPLY_DAYS", default=14)
@@ -280,6 +279,11 @@ TRACKER_REPLY_GRACE_DAYS = env.int("TRACKER_REPLY_GRACE_DAYS", default=7)
 TRACKER_REPLY_RATE_PER_IP = env.str("TRACKER_REPLY_RATE_PER_IP", default="10/h")
 # Whom a company writes to about a link that no longer works (the reply pages name it).
 TRACKER_CONTACT_EMAIL = env.str("TRACKER_CONTACT_EMAIL", default="") or DEFAULT_FROM_EMAIL
+if TRACKER_REPLY_DAYS < 1 or TRACKER_REPLY_GRACE_DAYS < 0:
+    raise ImproperlyConfigured(
+        "TRACKER_REPLY_DAYS must be at least 1 and TRACKER_REPLY_GRACE_DAYS at least 0."
+    )
+# Notifications per delivery task: one SMTP connection carries a whole batch.
 TRACKER_DELIVERY_BATCH_SIZE = env.int("TRACKER_DELIVERY_BATCH_SIZE", default=200)
 RATELIMIT_USE_CACHE = "default"
 

@@ -131,6 +131,10 @@ class DisbursementInline(admin.TabularInline):
             object_id = request.resolver_match.kwargs.get("object_id", "")
             pledge_id = int(object_id) if object_id.isdigit() else None
             kwargs["queryset"] = Source.objects.filter(pledge_id=pledge_id)
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            # Read once for the whole inline, not once per row (saves still check the queryset).
+            field.choices = list(field.choices)
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="status")

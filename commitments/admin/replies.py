@@ -25,6 +25,7 @@ from commitments.domain.markdown import render as render_markdown
 from commitments.domain.validators import validate_plain_text
 from commitments.models import CompanyContact, ReplyRequest
 from commitments.models.replies import REPLY_BODY_MAX
+from commitments.templatetags.tracker_admin import tracker_time
 
 
 def state_badge(reply_request):
@@ -275,7 +276,7 @@ class ReplyRequestAdmin(admin.ModelAdmin):
         if reply is None:
             return "—"
         role = f", {reply.role}" if reply.role else ""
-        return f"{reply.name}{role} (sent {reply.submitted_at:%Y-%m-%d %H:%M} UTC)"
+        return f"{reply.name}{role} (sent {tracker_time(reply.submitted_at)})"
 
     @admin.display(description="response")
     def reply_body(self, obj):

@@ -38,6 +38,7 @@ import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -85,6 +86,17 @@ def take_request(host):
         budget.recent = [*recent, now]
         budget.save(update_fields=["recent"])
     return True
+
+
+def hold_host(host, seconds):
+    """Spend ``host``'s whole budget until ``seconds`` from now (a 429's Retry-After): no
+    worker sends it anything before then. The places are dated so they lapse exactly then."""
+    limit = settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE
+    with transaction.atomic():
+        budget, _ = HostBudget.objects.select_for_update().get_or_create(host=host)
+        until = time.time() + seconds - WINDOW_SECONDS - MARGIN_SECONDS
+        budget.recent = sorted([*budget.recent, *[until] * limit])[-limit:]
+        budget.save(update_fields=["recent"])
 
 
 def spend(host):
@@ -205,6 +217,8 @@ def check_due_sources(*, limit=None, run_seconds=RUN_SECONDS):
             # Nothing learned: due again at once, for a run that finds budget left.
             Source.objects.filter(pk=source.pk).update(next_check_at=source.next_check_at)
             continue
+        except SoftTimeLimitExceeded:
+            raise  # the task is out of time: stop here (this row's lease brings it back)
         except Exception:
             # A poison row must not stop the run, nor come back every minute.
             logger.exception("Link check of source %s failed", source.pk)

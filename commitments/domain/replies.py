@@ -44,6 +44,7 @@ from commitments.models.replies import words
 logger = logging.getLogger(__name__)
 
 REMINDER_DAYS_BEFORE = 3
+WITHDRAWN_REPLY = "we took the company's reply off the record after publishing it"
 
 
 def _require(actor, perm, doing):
@@ -249,8 +250,9 @@ def publish_reply(reply, *, actor):
 
 @transaction.atomic
 def withhold_reply(reply, *, reason, actor):
-    """Keep a reply off public pages, with a reason staff see. A published reply's event is
-    removed from the history (the reply row keeps the whole audit trail)."""
+    """Keep a reply off public pages, with a reason staff see. A reply already published is
+    withdrawn from the history like any correction (listed on /corrections/, with who was
+    told kept), never deleted: readers saw it, so the record says it was taken back."""
     _require(actor, "change_reply", "withhold a reply")
     reason = (reason or "").strip()
     if not reason:
@@ -258,16 +260,15 @@ def withhold_reply(reply, *, reason, actor):
     current = _locked_reply(reply)
     if current.withheld_at is not None:
         raise ValidationError("This reply is already withheld.")
-    event = current.event
-    current.withheld_at, current.withheld_by, current.withheld_reason = (
-        timezone.now(),
-        actor,
-        reason,
-    )
-    current.event = None
+    now, event_id = timezone.now(), current.event_id
+    current.withheld_at, current.withheld_by, current.withheld_reason = now, actor, reason
+    current.event = None  # no longer the reply's public story
     current.save(update_fields=["withheld_at", "withheld_by", "withheld_reason", "event"])
-    if event is not None:
-        event.delete()
+    if event_id is not None:
+        # The staff reason may be private (legal advice, say): the public one is generic.
+        PledgeEvent.objects.filter(pk=event_id, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_reason=WITHDRAWN_REPLY
+        )
     return current
 
 

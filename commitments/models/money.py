@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from commitments.domain.validators import validate_plain_text
@@ -29,10 +29,11 @@ class DisbursementQuerySet(models.QuerySet):
         """Rows of published pledges: what public pages and exports may show."""
         return self.filter(pledge__is_published=True)
 
-    def totals_by_currency(self):
-        """{currency: confirmed sum}, for a company page (no conversion between currencies)."""
-        rows = self.confirmed().values("currency").annotate(total=Sum("amount")).order_by()
-        return {row["currency"]: row["total"] for row in rows}
+    def for_listing(self):
+        """Dated payments first, oldest first, then those without a date (announced ones)."""
+        return self.select_related("source").order_by(
+            models.F("paid_on").asc(nulls_last=True), "recipient", "pk"
+        )
 
 
 class Disbursement(models.Model):

@@ -91,7 +91,7 @@ def pledge(request, slug):
                 .order_by("-occurred_on", "-pk"),
             ),
             Prefetch("sources", queryset=Source.objects.order_by("published_on", "pk")),
-            Prefetch("disbursements", queryset=Disbursement.objects.select_related("source")),
+            Prefetch("disbursements", queryset=Disbursement.objects.for_listing()),
         )
     )
     found = queryset.filter(slug=slug).first()

@@ -25,7 +25,6 @@ def test_a_reader_subscribes_from_a_pledge_page_confirms_and_unsubscribes(page, 
     pledge = PledgeFactory(title="Stop selling face recognition to police")
     page.goto(pledge.get_absolute_url())
     page.get_by_label("Your email address").fill("reader@example.org")
-    # Exact: the share panel is labelled "Share this pledge".
     assert page.get_by_label("This pledge", exact=True).is_checked()
     page.get_by_role("button", name="Send me a confirmation email").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Check your inbox"

@@ -96,7 +96,7 @@ def test_editors_cannot_publish(editor_client, asked_pledge):
     assert not Reply.objects.get().is_published
 
 
-def test_withholding_needs_a_reason_and_removes_a_published_reply_from_the_history(
+def test_withholding_needs_a_reason_and_withdraws_a_published_reply_as_a_correction(
     reviewer_client, reviewer, asked_pledge
 ):
     reply = ReplyFactory(request=ReplyRequestFactory(pledge=asked_pledge))
@@ -110,7 +110,14 @@ def test_withholding_needs_a_reason_and_removes_a_published_reply_from_the_histo
         reviewer,
         None,
     )
-    assert not PledgeEvent.objects.filter(kind=PledgeEvent.Kind.COMPANY_REPLY).exists()
+    # Readers saw it: the history says it was taken back, without the staff's reason.
+    assert not PledgeEvent.objects.current().filter(kind=PledgeEvent.Kind.COMPANY_REPLY).exists()
+    [withdrawn] = PledgeEvent.objects.withdrawn().filter(kind=PledgeEvent.Kind.COMPANY_REPLY)
+    corrections = reviewer_client.get("/corrections/").content.decode()
+    assert "took the company&#x27;s reply off the record" in corrections
+    assert "Defamatory" not in corrections
+    assert "Defamatory" not in reviewer_client.get(asked_pledge.get_absolute_url()).content.decode()
+    assert withdrawn.pledge == asked_pledge
 
 
 def test_formatting_may_change_but_never_the_words_and_the_original_is_kept(

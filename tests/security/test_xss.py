@@ -26,6 +26,7 @@ from commitments.mail.alert_messages import _alert, _wanted
 from commitments.mail.builders import build_message
 from commitments.models import (
     Company,
+    Disbursement,
     Notification,
     Page,
     Pledge,
@@ -87,6 +88,8 @@ def world(db, payload):
                 announced_on=today - dt.timedelta(days=30),
                 deadline=deadline,
                 is_published=True,
+                amount_pledged=1000,
+                currency="USD",
             )
         )
         source = store(
@@ -110,6 +113,26 @@ def world(db, payload):
             )
         )
         event.sources.add(source)
+        # A confirmed payment to a recipient named by the payload, with its history event.
+        payment = store(
+            Disbursement(
+                pledge=pledge,
+                recipient=payload[:200],
+                amount=10,
+                currency="USD",
+                paid_on=today - dt.timedelta(days=2),
+                source=source,
+            )
+        )
+        paid = store(
+            PledgeEvent(
+                pledge=pledge,
+                kind=PledgeEvent.Kind.DISBURSEMENT,
+                occurred_on=payment.paid_on,
+                disbursement=payment,
+            )
+        )
+        paid.sources.add(source)
         pledges.append(pledge)
     store(Page(slug="methodology", title=f"Method {payload}"[:200], body=payload))
     store(Page(slug="about-us", title=f"About {payload}"[:200], body=f"# Hi\n\n{payload}"))

@@ -194,3 +194,23 @@ def test_the_sweep_archives_sources_whose_task_was_lost(archive, pledge, clock):
     clock.shift(dt.timedelta(seconds=30))
     assert archiving.archive_due_sources() == {"archived": 3}
     assert all(fresh(source).archive_url for source in sources)
+
+
+def test_after_a_429_no_source_is_sent_to_the_archive_before_its_retry_after(
+    archive, pledge, clock
+):
+    save = archive.httpd.routes["/save"]
+    archive.route("/save", page(429, b"slow down", {"Retry-After": "300"}))
+    first = SourceFactory(pledge=pledge, url=STORY)
+    archiving.archive_once(first.pk)
+    archive.route("/save", save)  # the archive would take it now, if asked
+    second = SourceFactory(pledge=pledge, url=f"{STORY}-2")
+
+    assert archiving.archive_once(second.pk).result == "busy"
+    clock.shift(dt.timedelta(seconds=299))
+    assert archiving.archive_due_sources() == {"busy": 1}
+    assert len(archive.seen) == 1
+    clock.shift(dt.timedelta(seconds=2))
+    assert archiving.archive_due_sources() == {"capturing": 1}  # the first, due again now
+    clock.shift(dt.timedelta(seconds=60))
+    assert archiving.archive_due_sources() == {"capturing": 1, "archived": 1}

@@ -83,8 +83,9 @@ def pledge_detail(request, slug):
                     "disbursement", "reply__request", "no_reply_request"
                 ).order_by("-occurred_on", "-pk"),
             ),
-            # The money figures and the recipients list read these.
-            Prefetch("disbursements", queryset=Disbursement.objects.select_related("source")),
+            # The money figures and the recipients list read these: confirmed payments
+            # first, by date, then the recipients announced without one.
+            Prefetch("disbursements", queryset=Disbursement.objects.for_listing()),
         ),
         slug=slug,
     )
