@@ -2,6 +2,7 @@
 the share panel at desktop and phone widths, and axe on the new pages."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_public_site import MORATORIUM, axe_violations, demo  # noqa: F401
 
@@ -74,7 +75,8 @@ def test_share_links_and_copy_link(page, demo, width):  # noqa: F811
     copy = share.get_by_role("button", name="Copy link")
     assert copy.is_visible()  # shown by share.js, hidden without it
     copy.click()
-    assert share.get_by_role("status").inner_text() == "Link copied."
+    # The clipboard answers asynchronously; expect() waits until the status says so.
+    expect(share.get_by_role("status")).to_have_text("Link copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.endswith(f"/pledges/{MORATORIUM}/")
     no_sideways_scroll(page, width)
