@@ -16,7 +16,7 @@ RUN DJANGO_ENV=production SECRET_KEY=build-only DATABASE_URL=sqlite:///:memory: 
     python manage.py collectstatic --noinput -v0 \
     && rm -rf var \
     && useradd --system --uid 10001 --home /app tracker \
-    && mkdir -p /app/var && chown tracker /app/var
+    && mkdir -p /app/var/exports && chown -R tracker /app/var
 
 USER tracker
 EXPOSE 8000

@@ -23,6 +23,8 @@ def _tracker_defaults(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.TRACKER_STAFF_EMAILS = []
+    # No test sees whole-table files another run (or development) built.
+    settings.TRACKER_EXPORT_DIR = str(tmp_path / "exports")
 
 
 @pytest.fixture

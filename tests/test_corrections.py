@@ -143,9 +143,11 @@ def test_a_filtered_home_page_says_no_overdue_pledge_matches_not_that_nothing_is
 
 
 def test_the_deadline_calendar_says_what_it_covers(client, pledge):
-    assert "deadlines from a year ago onwards" in client.get("/").content.decode()
+    assert "deadlines from a year ago to two years ahead, the nearest 1,000" in (
+        client.get("/").content.decode()
+    )
     calendar = icalendar.Calendar.from_ical(client.get("/deadlines.ics").content)
-    assert "from one year ago onwards" in str(calendar["X-WR-CALDESC"])
+    assert "from one year ago to two years ahead, at most 1,000" in str(calendar["X-WR-CALDESC"])
 
 
 @pytest.mark.parametrize(

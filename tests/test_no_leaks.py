@@ -4,12 +4,14 @@ pledge or its source exactly as it would about one that does not exist.
 The URLs are generated from the public URLconf, so a new route cannot be forgotten.
 """
 
+import gzip
 import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from commitments.domain import replies, workflow
+from commitments.public import exports
 from commitments.public.listing import PledgeFilterForm
 from commitments.public.sitemaps import SITEMAPS
 from tests.factories import (
@@ -145,3 +147,15 @@ def test_every_public_url_answers_about_a_draft_as_about_nothing(client, private
         assert text.replace(private_slug, MISSING_SLUG) == text_of(expected), url
         if private_slug not in url:  # nothing typed: no private slug anywhere, any case
             assert [s for s in (*PRIVATE_SLUGS, "stealth-plan") if s in text.lower()] == [], url
+
+
+def test_the_built_whole_table_files_hold_nothing_unpublished(client, private):
+    assert exports.build_all()["built"]
+    directory = exports.export_dir()
+    for name in exports.FILES:
+        plain = (directory / name).read_bytes()
+        assert gzip.decompress((directory / f"{name}.gz").read_bytes()) == plain, name
+        text = plain.decode()
+        assert [secret for secret in SECRETS if secret in text] == [], name
+        assert [s for s in (*PRIVATE_SLUGS, "stealth-plan") if s in text.lower()] == [], name
+        assert text_of(client.get(f"/{name}")) == text, name  # what readers get is the file

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from commitments.public import exports
 from tests.bulk import populate
 
 URLS = [
@@ -46,6 +47,8 @@ URLS = [
     "/sitemap-companies.xml",
 ]
 
+WHOLE_TABLE = ["/pledges.csv", "/pledges.json", "/deadlines.ics"]
+
 
 def count_queries(client, url):
     cache.clear()  # measure rendering, not the page cache
@@ -74,3 +77,13 @@ def test_query_counts_do_not_grow_with_the_number_of_pledges(client):
     assert small["/companies/"] <= 3
     assert small["/pledges/bulk-0/"] <= 5
     print({url: small[url] for url in URLS})
+
+
+@pytest.mark.django_db
+def test_the_prebuilt_whole_table_files_are_served_without_a_query(client):
+    # Built by the task (public/exports.py): serving them reads a file, not the database.
+    for n in (5, 495):
+        populate(n, companies=5)
+        exports.build_all()
+        counts = {url: count_queries(client, url) for url in WHOLE_TABLE}
+        assert counts == dict.fromkeys(WHOLE_TABLE, 0)

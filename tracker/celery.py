@@ -8,7 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each room of the app keeps its own tasks module.
-app.autodiscover_tasks(["commitments.domain", "commitments.mail", "commitments.alerts"])
+app.autodiscover_tasks(
+    ["commitments.domain", "commitments.mail", "commitments.alerts", "commitments.public"]
+)
 
 
 @app.on_after_finalize.connect
@@ -34,6 +36,11 @@ def schedule_periodic_tasks(sender, **kwargs):
     # Archiving that is due and that no task holds (the broker lost it, or it waits out a 429).
     sender.add_periodic_task(
         60.0, sender.signature("commitments.archive_sources"), name="archive sources"
+    )
+    # Whole-table files (/pledges.csv, …): rebuilt only when public content moved since the
+    # last build, so at most once a minute (commitments.public.exports).
+    sender.add_periodic_task(
+        60.0, sender.signature("commitments.build_exports"), name="build whole-table files"
     )
     # Written once a week (Monday, TRACKER_DIGEST_HOUR); looked for hourly.
     sender.add_periodic_task(

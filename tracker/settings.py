@@ -175,6 +175,9 @@ except (KeyError, ValueError) as exc:
         f"TRACKER_TIME_ZONE={TRACKER_TIME_ZONE!r} is not a known time zone."
     ) from exc
 
+# Whole-table files (/pledges.csv, /pledges.json, /deadlines.ics), written by the worker and
+# served by the web process: both must see the same directory (a shared volume in compose).
+TRACKER_EXPORT_DIR = env.str("TRACKER_EXPORT_DIR", default=str(VAR_DIR / "exports"))
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]

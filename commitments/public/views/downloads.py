@@ -1,53 +1,49 @@
-"""Deadline calendars and pledge exports: the same published pledges, as files."""
+"""Deadline calendars and pledge exports: the same published pledges, as files.
 
-import csv
-import datetime as dt
-import json
+The whole-table ones (/pledges.csv, /pledges.json, /deadlines.ics without filters) are
+served from files a task builds (``commitments.public.exports``); filtered ones are small
+and built per request.
+"""
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from commitments.domain import calendar
-from commitments.domain.spreadsheets import inert_cell
 from commitments.models import Company, Pledge
-from commitments.public import ics
+from commitments.public import exports, ics
 from commitments.public import listing as timeline
-from commitments.public import records as opendata
 from commitments.public.caching import public_page
 from commitments.public.cors import open_to_all_origins
 
-# The site-wide calendar skips long-past deadlines: subscribers want what is coming.
-CALENDAR_PAST_DAYS = 365
-CALENDAR_COVERS = (
-    "Deadlines of published pledges, from one year ago onwards. Pledges with no end date "
-    "(never stated, or extended until further notice) have no deadline to show."
-)
-EXPORT_CHUNK = 2000
-
 
 def _calendar_response(pledges, *, name, filename, description=""):
-    pledges = pledges.select_related("company").defer("summary").order_by("deadline", "pk")
     response = HttpResponse(
-        ics.build_calendar(pledges, name=name, description=description),
+        ics.build_calendar(exports.calendar_pledges(pledges), name=name, description=description),
         content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
+def _whole_table(request):
+    """True when no filter is asked for: the prebuilt file answers."""
+    return not any(request.GET.get(name) for name in timeline.PledgeFilterForm.base_fields)
+
+
+# The whole-table views serve the files the build task wrote (public/exports.py); until
+# the first build (a fresh install, the tests) they build the answer in the request, as
+# before: correct at once, and slow only until the next minute's tick.
 @open_to_all_origins
 @require_safe
-@public_page
 def calendar_all(request):
-    since = calendar.today() - dt.timedelta(days=CALENDAR_PAST_DAYS)
-    pledges = Pledge.objects.published().filter(deadline__gte=since)
-    return _calendar_response(
-        pledges,
-        name="Pledge deadlines — Commitment Tracker",
-        filename="deadlines.ics",
-        description=CALENDAR_COVERS,
-    )
+    return exports.serve(request, "deadlines.ics") or _calendar_all_live(request)
+
+
+@public_page
+def _calendar_all_live(request):
+    response = HttpResponse(exports.site_calendar(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    return response
 
 
 @open_to_all_origins
@@ -71,51 +67,32 @@ def calendar_pledge(request, slug):
 
 
 def _export_queryset(request):
-    filters = timeline.PledgeFilterForm(request.GET).filters()
-    pledges = timeline.with_deadline_moves(timeline.public_pledges(filters))
-    return pledges.select_related("company").order_by("pk")
-
-
-def _cell(value):
-    return "" if value is None else inert_cell(value)
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    return exports.export_queryset(timeline.PledgeFilterForm(request.GET).filters())
 
 
 @open_to_all_origins
 @require_safe
-@public_page(store=False)
 def export_csv(request):
-    pledges = _export_queryset(request)
-    writer = csv.writer(_Echo())
-    fields = list(opendata.PLEDGE_FIELDS)
+    return (_whole_table(request) and exports.serve(request, "pledges.csv")) or _live_csv(request)
 
-    def rows():
-        yield writer.writerow(fields)
-        for pledge in pledges.iterator(chunk_size=EXPORT_CHUNK):
-            record = opendata.pledge_record(pledge)
-            yield writer.writerow([_cell(record[field]) for field in fields])
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+@open_to_all_origins
+@require_safe
+def export_json(request):
+    return (_whole_table(request) and exports.serve(request, "pledges.json")) or _live_json(request)
+
+
+@public_page(store=False)
+def _live_csv(request):
+    chunks = exports.csv_chunks(_export_queryset(request))
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pledges.csv"'
     return response
 
 
-@open_to_all_origins
-@require_safe
 @public_page(store=False)
-def export_json(request):
-    pledges = _export_queryset(request)
-
-    def chunks():
-        yield '{"pledges": ['
-        for n, pledge in enumerate(pledges.iterator(chunk_size=EXPORT_CHUNK)):
-            yield ("," if n else "") + json.dumps(opendata.pledge_record(pledge))
-        yield "]}"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json")
+def _live_json(request):
+    chunks = exports.json_chunks(_export_queryset(request))
+    response = StreamingHttpResponse(chunks, content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="pledges.json"'
     return response

@@ -1,0 +1,18 @@
+"""The whole-table files as a Celery task (beat runs it every minute; see ``tracker/celery.py``).
+
+The task is the debounce: it builds only when the content version moved since the last
+build (``exports.build_all``), so however many edits a minute brings, the files are built
+at most once in it. Overlapping runs are harmless: the second one finds the build lock held
+and skips.
+"""
+
+from celery import shared_task
+
+from commitments.public import exports
+
+
+@shared_task(
+    name="commitments.build_exports", ignore_result=True, soft_time_limit=600, time_limit=660
+)
+def build_exports():
+    return exports.build_all()
