@@ -442,3 +442,18 @@ def test_the_admin_change_page_costs_the_same_queries_for_5_or_50_payments(
     few = queries()
     add(45)
     assert queries() == few
+
+
+def test_a_company_total_counts_each_pledges_gap_even_when_another_over_delivered(client, company):
+    generous = PledgeFactory(
+        company=company,
+        amount_pledged=Decimal("10"),
+        currency="USD",
+        delivered_may_exceed_pledged=True,
+        is_published=True,
+    )
+    pay(generous, SourceFactory(pledge=generous), amount=Decimal("15"))
+    PledgeFactory(company=company, amount_pledged=Decimal("10"), currency="USD", is_published=True)
+    html = " ".join(client.get(company.get_absolute_url()).content.decode().split())
+    # 15 of 20 delivered overall, but the second pledge's 10 is still unconfirmed.
+    assert "<dt>Unconfirmed</dt><dd>USD 10</dd>" in html

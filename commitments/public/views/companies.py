@@ -1,7 +1,8 @@
 import statistics
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,6 +14,9 @@ from commitments.models.pledges import CENT
 from commitments.public import charts, meter, structured
 from commitments.public import listing as timeline
 from commitments.public.caching import public_page
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 INDEX_PAGE_SIZE = 100
 PLEDGE_PAGE_SIZE = 40
@@ -64,7 +68,18 @@ def money_totals(pledges):
         .with_money()
         .order_by()
         .values("currency")
-        .annotate(pledged=Sum("amount_pledged"), delivered=Sum("confirmed_delivered"))
+        .annotate(
+            pledged=Sum("amount_pledged"),
+            delivered=Sum("confirmed_delivered"),
+            # Per pledge, then summed: one pledge over-delivered must not hide another's gap.
+            unconfirmed=Sum(
+                Greatest(
+                    F("amount_pledged") - Coalesce("confirmed_delivered", Value(ZERO)),
+                    Value(ZERO),
+                    output_field=MONEY,
+                )
+            ),
+        )
         .order_by("currency")
     )
     totals = []
@@ -78,7 +93,7 @@ def money_totals(pledges):
                 "currency": row["currency"],
                 "pledged": row["pledged"],
                 "delivered": delivered,
-                "unconfirmed": max(row["pledged"] - (delivered or 0), 0),
+                "unconfirmed": Decimal(row["unconfirmed"]).quantize(CENT),
             }
         )
     return totals
