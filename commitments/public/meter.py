@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from commitments.domain import calendar
 from commitments.models import FINAL_STATUSES, Pledge, Status
-from commitments.public import charts, links
+from commitments.public import charts
 
 # Reading order of the meter: the verdicts first, then what is still open.
 METER_ORDER = (
@@ -56,7 +57,7 @@ class Meter:
 def pledge_list_url(**params):
     """The public pledge list filtered by ``params`` (empty values dropped)."""
     query = urlencode({k: v for k, v in params.items() if v})
-    base = links.fixed_url("commitments:pledges")
+    base = reverse("commitments:pledges")
     return f"{base}?{query}" if query else base
 
 

@@ -7,9 +7,10 @@ against the CSV's header and values.
 """
 
 from django.conf import settings
+from django.urls import reverse
 
 from commitments.models import Category, PledgeEvent, Status
-from commitments.public import api, links
+from commitments.public import api
 from commitments.public import records as opendata
 
 OPENAPI_VERSION = "3.1.0"
@@ -323,7 +324,7 @@ def document():
         "servers": [{"url": settings.SITE_URL}],
         "externalDocs": {
             "description": "How we rate pledges",
-            "url": settings.SITE_URL + links.fixed_url("commitments:methodology"),
+            "url": settings.SITE_URL + reverse("commitments:methodology"),
         },
         "paths": paths,
         "components": {"schemas": schemas},
@@ -376,7 +377,7 @@ def datapackage():
         "resources": [
             {
                 "name": "pledges",
-                "path": settings.SITE_URL + links.fixed_url("commitments:export_csv"),
+                "path": settings.SITE_URL + reverse("commitments:export_csv"),
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",

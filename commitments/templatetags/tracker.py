@@ -2,12 +2,12 @@ import re
 from html import escape as _escape
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from commitments.domain import calendar, markdown
 from commitments.models import PledgeEvent
 from commitments.models.pledges import STATUS_LABELS
-from commitments.public import links
 
 register = template.Library()
 
@@ -47,15 +47,6 @@ def status_label(status):
 
 
 @register.simple_tag
-def link(name):
-    """``{% url name %}`` for a view without arguments, reversed once per process.
-
-    Every page's header and footer hold a dozen such links.
-    """
-    return links.fixed_url(name)
-
-
-@register.simple_tag
 def timeline_events(years_of_events):
     """The timeline's event list, built in Python: it is the hottest loop on the site.
 
@@ -70,8 +61,12 @@ def timeline_events(years_of_events):
         # The standard library's escape, as Django's does, minus its lazy-string wrapper.
         return _escape(str(value))
 
-    pledge_before, pledge_after = links.around("commitments:pledge", "slug")
-    company_before, company_after = links.around("commitments:company", "slug")
+    def pledge_url(slug):
+        return reverse("commitments:pledge", kwargs={"slug": slug})
+
+    def company_url(slug):
+        return reverse("commitments:company", kwargs={"slug": slug})
+
     for year, months in years_of_events:
         append(f'  <h2 class="year">{year}</h2>\n')
         for month, events in months:
@@ -94,11 +89,9 @@ def timeline_events(years_of_events):
                     f'      <time datetime="{day.isoformat()}">{calendar.human_date(day)}</time>\n'
                     f'      <div class="event-body">\n'
                     f'        <span class="event-kind">{escape(headline)}</span>\n'
-                    f'        <a class="event-pledge" href="{pledge_before}'
-                    f'{escape(event.pledge__slug)}{pledge_after}">'
+                    f'        <a class="event-pledge" href="{escape(pledge_url(event.pledge__slug))}">'
                     f"{escape(event.pledge__title)}</a>\n"
-                    f'        <span class="meta"><a href="{company_before}'
-                    f'{escape(event.pledge__company__slug)}{company_after}">'
+                    f'        <span class="meta"><a href="{escape(company_url(event.pledge__company__slug))}">'
                     f"{escape(event.pledge__company__name)}</a> · now "
                     f'<span class="badge badge-{escape(status)}">'
                     f"{escape(status_label(status))}</span></span>\n"
