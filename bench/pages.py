@@ -31,7 +31,8 @@ class Page:
     url: str | None  # a str.format template over targets(); None = not wired yet
     staff: bool = False  # request as a logged-in superuser
     note: str = ""
-    # Whole-table files take seconds: one cold request, timed and counted, not a median.
+    # Whole-table files: one request read to the end, timed and counted, not a median; plus
+    # the median time to the first byte (``first_byte_ms``), what a reader waits for.
     single: bool = False
 
 
@@ -50,10 +51,10 @@ PAGES = [
     Page("feed_atom", "/feed/"),
     Page("company_feed_atom", "/companies/{company_most_pledges}/feed/"),
     Page("pledge_feed_atom", "/pledges/{pledge_most_events}/feed/"),
-    Page("feed_ical", "/deadlines.ics", single=True, note="every deadline from a year ago on"),
+    Page("feed_ical", "/deadlines.ics", single=True, note="prebuilt file: the nearest 1,000"),
     Page("company_feed_ical", "/companies/{company_most_pledges}/deadlines.ics"),
-    Page("export_csv", "/pledges.csv", single=True, note="every published pledge, streamed"),
-    Page("export_json", "/pledges.json", single=True, note="every published pledge, streamed"),
+    Page("export_csv", "/pledges.csv", single=True, note="prebuilt file, every published pledge"),
+    Page("export_json", "/pledges.json", single=True, note="prebuilt file, every published pledge"),
     Page("api_pledges", "/api/v1/pledges/"),
     Page("api_companies", "/api/v1/companies/"),
     Page("api_events", "/api/v1/events/"),
@@ -131,6 +132,16 @@ def _get(client, url):
     return response, content
 
 
+def _first_byte_ms(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    if response.streaming:
+        next(iter(response.streaming_content), b"")
+    elapsed = (time.perf_counter() - started) * 1000
+    response.close()
+    return elapsed
+
+
 def measure(runs, pages=PAGES):
     """Per page: status, bytes, queries (one captured request), median server time over ``runs``.
 
@@ -173,6 +184,9 @@ def measure(runs, pages=PAGES):
             continue
         result["bytes"] = len(content)
         result["etag"] = response.get("ETag")
+        if page.single:
+            first = [_first_byte_ms(client, unique()) for _ in range(max(runs, 1))]
+            result["first_byte_ms"] = round(statistics.median(first), 2)
         if not page.single:
             with CaptureQueriesContext(connection) as queries:
                 _get(client, unique())

@@ -4,6 +4,8 @@ Key scheme, kept stable so runs can be compared over time:
 - ``<page>.queries``, ``<page>.p50_ms`` (server time in-process), ``<page>.bytes``, ``<page>.status``;
 - ``<target>.rps``, ``.http_p50_ms``, ``.http_p99_ms``, ``.rps_ratio_to_static`` for the
   default app server (the compose one); other servers under ``<server>.<target>.…``;
+- ``<whole-table page>.first_byte_ms`` (median time to the first byte of a prebuilt file) and
+  ``exports.build_s`` (one build of every whole-table file, ``commitments.public.exports``);
 - ``sweep_1m.*``, ``fanout_10k.*``, ``linkcheck_10k.*`` (named for the full scale; ``meta.scale`` says the real one);
 - ``meta.*``: scale, database, cpu count, date, sizes, timings.
 A figure that was not measured is present with the value null.
@@ -35,6 +37,9 @@ def stable_keys():
     keys = []
     for page in PAGES:
         keys += [f"{page.name}.{k}" for k in ("queries", "p50_ms", "bytes", "status", "note")]
+        if page.single:
+            keys.append(f"{page.name}.first_byte_ms")
+    keys.append("exports.build_s")
     for target in LOAD_TARGETS:
         keys += [f"{target}.{k}" for k in LOAD_FIGURES]
     keys += [f"sweep_1m.{k}" for k in SWEEP_FIGURES]
@@ -57,6 +62,7 @@ def flatten(figures):
     for name, result in figures.get("pages", {}).items():
         flat |= {f"{name}.{k}": v for k, v in result.items()}
     flat |= slowest(figures.get("pages", {}))
+    flat |= {f"exports.{k}": v for k, v in figures.get("exports", {}).items()}
     if "throughput" in figures:
         _flatten_throughput(flat, figures["throughput"])
     flat |= {f"sweep_1m.{k}": v for k, v in figures.get("sweep", {}).items()}
@@ -168,6 +174,15 @@ def table(flat):
         lines.append(
             f"  {n:<26}{_fmt(flat[f'{n}.queries'], 'd'):>8}{_fmt(flat[f'{n}.p50_ms'], '.2f'):>11}"
             f"{_fmt(flat[f'{n}.bytes'], ',d'):>10}  {flat[f'{n}.url']}"
+        )
+    if flat.get("exports.build_s") is not None:
+        firsts = ", ".join(
+            f"{p.name} {_fmt(flat.get(f'{p.name}.first_byte_ms'), '.2f')} ms"
+            for p in PAGES
+            if p.single
+        )
+        lines.append(
+            f"  whole-table files: built in {flat['exports.build_s']} s; first byte: {firsts}"
         )
     for side in ("public", "staff"):
         if flat.get(f"slowest_{side}.page"):

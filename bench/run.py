@@ -5,7 +5,8 @@ Steps, in this order so each figure sees the data it is specified for:
     collectstatic into a temporary STATIC_ROOT; settings are production's;
  2. generate the published site (20k companies, 100k pledges with sources and events)
     and the subscribers (when the alerts model exists);
- 3. pages in-process (queries, server time), then throughput under each app server;
+ 3. build the whole-table files (as the beat task does), then pages in-process (queries,
+    server time), then throughput under each app server;
  4. top the pledge table up to 1M rows, ~1k due, and measure the sweep;
  5. fan one alert out to 10k recipients, sent by a Celery worker into an SMTP sink;
  6. check 10k sources against a local HTTP server under the per-host limit;
@@ -78,6 +79,7 @@ def _run(args, workspace):
     started = time.perf_counter()
     database_url = workspace.create_database(os.environ.get("DATABASE_URL", ""))
     env = production_env(database_url, workspace.dir / "static")
+    env["TRACKER_EXPORT_DIR"] = str(workspace.dir / "exports")
     os.environ.update(env)
 
     import django
@@ -101,6 +103,17 @@ def _run(args, workspace):
     figures["subscribers"] = {"count": generate.subscribers(sizes), "note": ""}
     # COPY fires the content-version triggers, so pages cached by an earlier run (a shared
     # cache, e.g. CACHE_URL=redis://…) are already unreachable.
+
+    if "pages" not in args.skip:
+        from commitments.public import exports
+
+        # What the beat task does after a change: the pages phase then times serving them.
+        phases.start("exports", "building the whole-table files")
+        built = exports.build_all(force=True)
+        figures["exports"] = {"build_s": round(built["seconds"], 2)} | {
+            f"{name}_bytes": (exports.export_dir() / name).stat().st_size
+            for name in ("pledges.csv", "pledges.json", "deadlines.ics", "deadlines.ics.gz")
+        }
 
     if "pages" not in args.skip or "throughput" not in args.skip:
         from bench import pages

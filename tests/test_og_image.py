@@ -58,7 +58,7 @@ def test_the_picture_is_drawn_once_until_what_it_shows_changes(client, pledge, s
     "title",
     [
         "x" * 200,  # one word wider than the picture
-        " ".join(["Extraordinarily"] * 20),  # more lines than fit
+        " ".join(["Extraordinarily"] * 12),  # more lines than fit, within the 200-character limit
         "<b>&amp; émigré — ünïcödé ✓</b>",
     ],
 )

@@ -331,6 +331,10 @@ class ReplyRequestAdmin(admin.ModelAdmin):
             and request.user.has_perm("commitments.change_replyrequest"),
             "reply": reply,
             "can_judge": reply is not None and request.user.has_perm("commitments.change_reply"),
+            # Every field is read-only: changes go through the buttons above, not Save.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

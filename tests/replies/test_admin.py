@@ -204,3 +204,13 @@ def test_cancelling_from_the_request_page(editor_client, asked_pledge):
     assert editor_client.post(base + "cancel/").status_code == 302
     request.refresh_from_db()
     assert request.state == ReplyRequest.State.CANCELLED
+
+
+def test_the_request_page_offers_its_actions_not_a_save_button_that_does_nothing(
+    editor_client, asked_pledge
+):
+    reply = ReplyFactory(request=ReplyRequestFactory(pledge=asked_pledge))
+    page = editor_client.get(f"/admin/commitments/replyrequest/{reply.request.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert 'name="_continue"' not in page.content.decode()
