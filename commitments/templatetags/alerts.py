@@ -38,7 +38,7 @@ def alert_form(pledge=None, company=None):
 
     def render():
         form = SubscribeForm(pledge=pledge, company=company)
-        return render_to_string("alerts/_form.html", {"form": form, "csrf_token": ""})
+        return render_to_string("alerts/_form.html", {"form": form})
 
     key = f"alert-form:{getattr(pledge, 'pk', '')}:{getattr(company, 'pk', '')}"
     return mark_safe(memoise(key, render))  # noqa: S308 - rendered by a template
