@@ -186,7 +186,8 @@ class ReplyRequestAdmin(admin.ModelAdmin):
     list_select_related = ["pledge__company", "reply"]
     search_fields = ["pledge__title", "pledge__company__name"]
     change_form_template = "admin/commitments/replyrequest/change_form.html"
-    readonly_fields = [
+    # Every field is read-only: a request changes only through its actions.
+    REQUEST_FIELDS = [
         "pledge_link",
         "contact_list",
         "question",
@@ -200,38 +201,10 @@ class ReplyRequestAdmin(admin.ModelAdmin):
         "cancelled_at",
         "cancelled_by",
         "verdict_anyway",
-        "reply_from",
-        "reply_body",
-        "reply_links",
-        "reply_column",
-        "reply_audit",
     ]
-    fieldsets = [
-        (
-            "Request",
-            {
-                "fields": [
-                    "pledge_link",
-                    "contact_list",
-                    "question",
-                    "sent_at",
-                    "sent_by",
-                    "reply_by",
-                    "state_column",
-                    "opened_at",
-                    "contacts_reminded_at",
-                    "lapsed_at",
-                    "cancelled_at",
-                    "cancelled_by",
-                    "verdict_anyway",
-                ]
-            },
-        ),
-        (
-            "Reply",
-            {"fields": ["reply_from", "reply_body", "reply_links", "reply_column", "reply_audit"]},
-        ),
-    ]
+    REPLY_FIELDS = ["reply_from", "reply_body", "reply_links", "reply_column", "reply_audit"]
+    readonly_fields = [*REQUEST_FIELDS, *REPLY_FIELDS]
+    fieldsets = [("Request", {"fields": REQUEST_FIELDS}), ("Reply", {"fields": REPLY_FIELDS})]
 
     def has_add_permission(self, request):
         return False  # through "Ask for a response" on a pledge
