@@ -103,7 +103,7 @@ class PledgeAdmin(PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmi
     ]
     list_display_links = ["title"]
     list_select_related = ["company", "owner"]
-    list_per_page = 100
+    list_per_page = 50
     list_filter = [
         "status",
         "category",
@@ -113,8 +113,10 @@ class PledgeAdmin(PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmi
         filters.AwaitingVerdictFilter,
         ("owner", filters.OwnerFilter),
         "is_published",
+        # Not date_hierarchy: its year links cost a DISTINCT DATE_TRUNC scan of the whole
+        # table on every view. This filter needs no query; ?announced_on__year= still works.
+        ("announced_on", admin.DateFieldListFilter),
     ]
-    date_hierarchy = "announced_on"
     autocomplete_fields = ["company", "owner"]
     inlines = [SourceInline, DisbursementInline]
     actions = ["publish_selected", "unpublish_selected", "assign_owner"]
