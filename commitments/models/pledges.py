@@ -179,6 +179,14 @@ class Pledge(models.Model):
                 condition=models.Q(next_reminder_at__isnull=False),
             ),
             models.Index(fields=["deadline"], name="pledge_deadline"),
+            # The reviewers' queue (awaiting_verdict): its page and its count read this small
+            # index, not every pledge with a past deadline. Sorted: a stable migration.
+            models.Index(
+                fields=["deadline", "id"],
+                name="pledge_awaiting_verdict",
+                condition=models.Q(is_published=True)
+                & ~models.Q(status__in=sorted(FINAL_STATUSES)),
+            ),
             models.Index(fields=["-announced_on", "-id"], name="pledge_announced"),
         ]
 
