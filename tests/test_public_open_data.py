@@ -86,6 +86,22 @@ def test_the_site_calendar_skips_deadlines_more_than_a_year_old(client, company)
     assert len(icalendar.Calendar.from_ical(per_company).walk("VEVENT")) == 2
 
 
+def test_calendar_text_survives_escaping_and_folding_whatever_it_holds(client, company):
+    """The calendars are written by hand (commitments/public/ics.py): punctuation, line
+    breaks, backslashes and multi-byte characters read back exactly, and no line is
+    longer than RFC 5545's 75 octets, a character's bytes never split across two."""
+    criteria = "Zurück; „the ban“, 100 %\\ — done.\nSecond line, " + "🎯é" * 60
+    PledgeFactory(company=company, title="Stop, then; start\\again", success_criteria=criteria)
+    raw = client.get("/companies/amazon/deadlines.ics").content
+    lines = raw.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:
+        line.decode()  # each line is whole UTF-8 on its own: this raises if not
+    (event,) = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+    assert str(event["summary"]) == "Deadline: Amazon — Stop, then; start\\again"
+    assert f"What would count as kept: {criteria}\n" in str(event["description"])
+
+
 def test_the_csv_export_applies_filters_and_neutralises_formulas(client, rated):
     PledgeFactory(title='=HYPERLINK("http://evil")', status="kept")
     response = client.get("/pledges.csv?status=broken")

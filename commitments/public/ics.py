@@ -3,43 +3,90 @@
 One all-day VEVENT per pledge on its deadline day. The UID is derived from the
 pledge id, not the date, so when a deadline moves subscribers see the event move
 (SEQUENCE follows the pledge's version) instead of a duplicate appearing.
+
+Written by hand, not with the ``icalendar`` library: the feeds use a fixed handful of
+properties, and the library's per-character line folding made the biggest company's
+calendar (683 deadlines, 346 kB) hold a web worker for 530 ms at bench scale; written
+here it takes about 25 ms (20×), and the site-wide file builds as much faster. What
+RFC 5545 asks of these lines is all below: TEXT escaping (3.3.11), DATE and UTC
+DATE-TIME values (3.3.4, 3.3.5), CRLF line ends and folding at 75 octets (3.1). The
+tests parse every feed back with ``icalendar``.
 """
 
 import datetime as dt
 
 from django.conf import settings
-from icalendar import Calendar, Event
 
 from commitments.domain import calendar, site
 
+LINE_OCTETS = 75
+
 
 def build_calendar(pledges, *, name, description=""):
-    cal = Calendar()
-    cal.add("prodid", "-//Commitment Tracker//Pledge deadlines//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    # A property value may not hold a raw line break (a company name from an import might).
-    cal.add("x-wr-calname", " ".join(name.split()))
-    cal.add("x-wr-timezone", settings.TRACKER_TIME_ZONE)
+    """The calendar (bytes) of ``pledges``, whose ``company`` is selected with them."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Commitment Tracker//Pledge deadlines//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        # Calendar apps read these X- values as they stand, unescaped (as icalendar writes
+        # them); a line break would end the property, even from a company name an import
+        # brought in, so whitespace runs become one space.
+        f"X-WR-CALNAME:{' '.join(name.split())}",
+        f"X-WR-TIMEZONE:{settings.TRACKER_TIME_ZONE}",
+    ]
     if description:
-        cal.add("x-wr-caldesc", description)
+        lines.append(f"X-WR-CALDESC:{' '.join(description.split())}")
+    host = site.hostname()
     for pledge in pledges:
-        url = settings.SITE_URL + pledge.get_absolute_url()
-        event = Event()
-        event.add("uid", f"pledge-{pledge.pk}-deadline@{site.hostname()}")
-        event.add("dtstamp", pledge.updated_at or calendar.start_of_day(calendar.today()))
-        event.add("dtstart", pledge.deadline)
-        event.add("dtend", pledge.deadline + dt.timedelta(days=1))
-        event.add("summary", f"Deadline: {pledge.company.name} — {pledge.title}")
-        event.add(
-            "description",
-            f"Status: {pledge.get_status_display()}.\n"
-            f"What would count as kept: {pledge.success_criteria}\n\n{url}",
-        )
-        event.add("url", url)
-        event.add("sequence", pledge.version)
-        event.add("transp", "TRANSPARENT")
-        event.add("categories", [pledge.get_category_display()])
-        cal.add_component(event)
-    return cal.to_ical()
+        lines += _event(pledge, host)
+    lines.append("END:VCALENDAR")
+    return b"".join(fold(line) + b"\r\n" for line in lines)
+
+
+def _event(pledge, host):
+    url = settings.SITE_URL + pledge.get_absolute_url()
+    stamp = pledge.updated_at or calendar.start_of_day(calendar.today())
+    details = (
+        f"Status: {pledge.get_status_display()}.\n"
+        f"What would count as kept: {pledge.success_criteria}\n\n{url}"
+    )
+    return [
+        "BEGIN:VEVENT",
+        f"UID:pledge-{pledge.pk}-deadline@{host}",
+        f"DTSTAMP:{stamp.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
+        f"DTSTART;VALUE=DATE:{pledge.deadline:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{pledge.deadline + dt.timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{text(f'Deadline: {pledge.company.name} — {pledge.title}')}",
+        f"DESCRIPTION:{text(details)}",
+        f"URL:{url}",
+        f"SEQUENCE:{pledge.version}",
+        "TRANSP:TRANSPARENT",
+        f"CATEGORIES:{text(pledge.get_category_display())}",
+        "END:VEVENT",
+    ]
+
+
+def text(value):
+    """A TEXT value: backslash, semicolon and comma escaped, any line break as ``\\n``."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def fold(line):
+    """``line`` as UTF-8 in pieces of at most 75 octets, each after the first led by CRLF
+    and a space; a character's bytes are never split, nor an escape from its backslash."""
+    data = line.encode()
+    pieces, start, width = [], 0, LINE_OCTETS
+    while len(data) - start > width:
+        end = start + width
+        while data[end] & 0b1100_0000 == 0b1000_0000:  # inside a multi-byte character
+            end -= 1
+        if data[end - 1] == ord("\\"):
+            end -= 1
+        pieces.append(data[start:end])
+        # A continuation line's leading space counts towards its 75 octets.
+        start, width = end, LINE_OCTETS - 1
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
