@@ -142,3 +142,34 @@ def test_the_announced_date_filter_and_year_links_filter_the_list(reviewer_clien
     assert titles(announced_on__gte="2021-01-01", announced_on__lt="2022-01-01") == {"This year"}
     # The links the old date hierarchy made still work.
     assert titles(announced_on__year="2018") == {"Years ago"}
+
+
+def test_search_results_keep_the_lists_order_not_the_rank(reviewer_client, company):
+    # On PostgreSQL a title match ranks above a summary match; the list still goes by date.
+    PledgeFactory(company=company, title="A Rekognition audit", announced_on=dt.date(2020, 1, 1))
+    PledgeFactory(
+        company=company,
+        title="Bias review",
+        summary="Covers Rekognition.",
+        announced_on=dt.date(2021, 1, 1),
+    )
+    PledgeFactory(company=company, title="Unrelated", announced_on=dt.date(2021, 2, 1))
+
+    def titles(**params):
+        response = reviewer_client.get(reverse(CHANGELIST), {"q": "rekognition", **params})
+        return [p.title for p in response.context["cl"].result_list]
+
+    assert titles() == ["Bias review", "A Rekognition audit"]
+    # Sorted by the title column (?o=<its index>), as a staff member's click asks.
+    columns = reviewer_client.get(reverse(CHANGELIST)).context["cl"].list_display
+    assert titles(o=str(columns.index("title"))) == ["A Rekognition audit", "Bias review"]
+
+
+def test_search_and_a_filter_together(reviewer_client, company):
+    PledgeFactory(company=company, title="Rekognition, late", deadline=dt.date(2021, 1, 2))
+    PledgeFactory(company=company, title="Rekognition, later", deadline=dt.date(2022, 1, 2))
+    PledgeFactory(company=company, title="Late, unrelated", deadline=dt.date(2021, 1, 3))
+    response = reviewer_client.get(
+        reverse(CHANGELIST), {"q": "rekognition", "awaiting_verdict": "yes"}
+    )
+    assert [p.title for p in response.context["cl"].result_list] == ["Rekognition, late"]

@@ -86,3 +86,12 @@ def test_the_admin_index_shows_the_queue_and_its_count(reviewer_client, company,
 def test_the_queue_is_read_only(reviewer_client, pledge):
     proxy_change = reverse("admin:commitments_pledgeawaitingverdict_add")
     assert reviewer_client.get(proxy_change).status_code == 403
+
+
+def test_the_queue_can_be_searched(reviewer_client, company, time_machine):
+    time_machine.move_to(dt.datetime(2021, 7, 21, 20, 0, tzinfo=dt.UTC), tick=False)
+    PledgeFactory(company=company, title="Rekognition audit", deadline=dt.date(2021, 1, 2))
+    PledgeFactory(company=company, title="Rekognition, not due", deadline=dt.date(2022, 1, 2))
+    PledgeFactory(company=company, title="Other late pledge", deadline=dt.date(2021, 1, 3))
+    response = reviewer_client.get(reverse(QUEUE), {"q": "rekognition"})
+    assert [p.title for p in response.context["cl"].result_list] == ["Rekognition audit"]
