@@ -188,6 +188,19 @@ class Pledge(models.Model):
                 & ~models.Q(status__in=sorted(FINAL_STATUSES)),
             ),
             models.Index(fields=["-announced_on", "-id"], name="pledge_announced"),
+            # A company's page: its newest pledges a page at a time; its deadline chart, and
+            # its scorecard and money totals from the index alone, not from all of its rows.
+            models.Index(
+                fields=["company", "-announced_on", "-id"],
+                name="pledge_company_newest",
+                condition=models.Q(is_published=True),
+            ),
+            models.Index(
+                fields=["company", "deadline", "id"],
+                include=["status", "amount_pledged", "currency"],
+                name="pledge_company_deadlines",
+                condition=models.Q(is_published=True),
+            ),
         ]
 
     def __str__(self):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from commitments.domain import calendar
 from commitments.models import Status
 
-MAX_CHART_ROWS = 40
+MAX_CHART_ROWS = 25
 
 
 @dataclass
@@ -39,7 +39,7 @@ def deadline_chart(pledges, *, limit=MAX_CHART_ROWS, total=None):
     """Bars from announcement to deadline (or to today's edge when there is none).
 
     ``pledges`` may be the first ``limit`` by deadline already (``total`` then says how many
-    there are in all), so a company with hundreds of pledges is not read whole for 40 bars.
+    there are in all), so a company with hundreds of pledges is not read whole for 25 bars.
     """
     pledges = list(pledges)
     shown = sorted(pledges, key=lambda p: (p.deadline or dt.date.max, p.pk))[:limit]

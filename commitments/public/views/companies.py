@@ -19,7 +19,7 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 INDEX_PAGE_SIZE = 100
-PLEDGE_PAGE_SIZE = 40
+PLEDGE_PAGE_SIZE = 25
 
 
 def _records():
@@ -102,7 +102,7 @@ def money_totals(pledges):
 @require_safe
 @public_page
 def company_detail(request, slug):
-    """A company's scorecard, money, deadline chart and pledges, newest first, 40 a page.
+    """A company's scorecard, money, deadline chart and pledges, newest first, 25 a page.
 
     Pages are keyset pages (``?after=<announced_on>.<id>`` of the last pledge shown), so
     the biggest company costs what a small one does: the scorecard and the money are
