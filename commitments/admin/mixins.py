@@ -1,3 +1,8 @@
+from django.contrib.admin import helpers
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+
 class ReadOnlyAdminMixin:
     """For records the system writes (notifications, the queue, delivery counts): staff may
     look, filter and run the admin's actions, but never add, edit or delete rows by hand."""
@@ -35,3 +40,19 @@ class PledgeSearchMixin:
             return queryset, False
         # The search orders by rank; the changelist's order (a sorted column) was set before.
         return queryset.search(term).order_by(*queryset.query.order_by), False
+
+
+class ActionCheckboxMixin:
+    """Each row's action checkbox as one ``format_html``, the markup Django's own
+    ``ModelAdmin.action_checkbox`` renders through a ``CheckboxInput`` and the form template
+    renderer (tests/admin/test_pledge_admin.py compares the two). That widget render was a
+    fifth of the pledge changelist's time: two templates per row."""
+
+    def action_checkbox(self, obj):
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )

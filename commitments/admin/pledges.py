@@ -28,7 +28,7 @@ from commitments.admin import filters
 from commitments.admin.disbursements import DisbursementInline, save_payments
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
-from commitments.admin.mixins import PledgeSearchMixin
+from commitments.admin.mixins import ActionCheckboxMixin, PledgeSearchMixin
 from commitments.admin.replies import ask_view, requests_summary
 from commitments.admin.resources import (
     IMPORT_EXAMPLE,
@@ -81,7 +81,9 @@ class ExportFormStartingOnCSV(SelectableFieldsExportForm):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmin):
+class PledgeAdmin(
+    ActionCheckboxMixin, PledgeSearchMixin, ImportMixin, ExportActionMixin, HistoryAdmin
+):
     resource_classes = [PledgeExportResource]
     import_template_name = "admin/commitments/pledge/import.html"
     import_formats = [CSV, XLSX]

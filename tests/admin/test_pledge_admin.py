@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
 from commitments.domain import workflow
@@ -173,3 +174,24 @@ def test_search_and_a_filter_together(reviewer_client, company):
         reverse(CHANGELIST), {"q": "rekognition", "awaiting_verdict": "yes"}
     )
     assert [p.title for p in response.context["cl"].result_list] == ["Rekognition, late"]
+
+
+def test_the_row_checkbox_is_the_markup_django_renders(company):
+    pledge = PledgeFactory(company=company, title='Cut "emissions" <b>by half</b> & more')
+    pledge_admin = admin.site._registry[Pledge]
+    ours = pledge_admin.action_checkbox(pledge)
+    assert ours == admin.ModelAdmin.action_checkbox(pledge_admin, pledge)
+    assert "&lt;b&gt;by half&lt;/b&gt;" in ours
+
+
+def test_the_selected_rows_reach_the_action(editor_client, company):
+    chosen = PledgeFactory(company=company, title="Chosen", is_published=False)
+    other = PledgeFactory(company=company, title="Other", is_published=False)
+    page = editor_client.get(reverse(CHANGELIST))
+    assert f'name="_selected_action" value="{chosen.pk}"' in page.text
+    editor_client.post(
+        reverse(CHANGELIST), {"action": "publish_selected", "_selected_action": [chosen.pk]}
+    )
+    chosen.refresh_from_db()
+    other.refresh_from_db()
+    assert (chosen.is_published, other.is_published) == (True, False)
