@@ -9,6 +9,7 @@ class Heartbeat(models.Model):
     """
 
     SWEEP = "sweep_deadlines"
+    EXPORTS = "build_exports"
 
     name = models.CharField(max_length=50, unique=True)
     completed_at = models.DateTimeField()

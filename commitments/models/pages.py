@@ -8,7 +8,11 @@ class Page(models.Model):
     """A public page staff can edit without a deploy, e.g. the methodology."""
 
     slug = models.SlugField(
-        max_length=100, unique=True, help_text="“methodology” replaces the methodology text."
+        max_length=100,
+        unique=True,
+        help_text="“methodology” replaces the methodology page's opening text; "
+        "“right-of-reply” its section on the right of reply. Any other slug is a page of "
+        "its own at /about/<slug>/.",
     )
     title = models.CharField(max_length=200, validators=[validate_plain_text])
     body = models.TextField(

@@ -101,7 +101,13 @@ def json_chunks(pledges):
 
 
 def calendar_pledges(pledges):
-    return pledges.select_related("company").defer("summary").order_by("deadline", "pk")
+    """``pledges`` with what ``ics.build_calendar`` writes, and only that."""
+    fields = ["title", "slug", "success_criteria", "category", "status", "deadline"]
+    return (
+        pledges.select_related("company")
+        .only(*fields, "updated_at", "version", "company__name")
+        .order_by("deadline", "pk")
+    )
 
 
 def site_calendar():

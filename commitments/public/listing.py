@@ -18,7 +18,9 @@ from commitments.models import Category, Company, Pledge, PledgeEvent, Status, s
 SEARCH_MAX_LENGTH = 100
 PAGE_SIZE = 50
 SEARCH_RESULTS = 10  # the best matches listed above the timeline
-SEARCH_RANKED = 1000  # matches ranked at most (the newest); more are counted as "1,000+"
+# Matches ranked at most (the newest); more are counted as "500+". Finding the newest
+# 1,000 of a common word read 12,000 rows (24 ms at bench scale); 500 read half of that.
+SEARCH_RANKED = 500
 # "Upcoming" on the pledge list: the same window as the home page's "coming up" box.
 UPCOMING_DAYS = 90
 
@@ -147,7 +149,7 @@ def search_results(filters, size=SEARCH_RESULTS):
 
     The other filters narrow the search; its order (best first) is kept. Ranking reads
     every candidate, so a common word ranks its ``SEARCH_RANKED`` newest matches and the
-    page says "1,000+": the cost stays that of 1,000 rows, not of a tenth of the table.
+    page says "500+": the cost stays that of 500 rows, not of a tenth of the table.
     One query: the count comes with the ranking.
     """
     others = {k: v for k, v in filters.items() if k not in ("q", "search")}

@@ -66,14 +66,17 @@ def meter(company=None):
     pledges = Pledge.objects.published()
     if company is not None:
         pledges = pledges.filter(company=company)
-    counts = pledges.aggregate(
-        total=Count("pk"),
-        overdue=Count(
-            "pk", filter=Q(deadline__lt=calendar.today()) & ~Q(status__in=FINAL_STATUSES)
-        ),
-        **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
+    by_status = dict.fromkeys(Status.values, 0)
+    overdue_count = 0
+    grouped = (
+        pledges.order_by()
+        .values("status")
+        .annotate(n=Count("pk"), past_deadline=Count("pk", filter=Q(deadline__lt=calendar.today())))
     )
-    by_status = {status.value: counts[status.value] for status in Status}
+    for row in grouped:
+        by_status[row["status"]] = row["n"]
+        if row["status"] not in FINAL_STATUSES:
+            overdue_count += row["past_deadline"]
     slug = company.slug if company is not None else ""
     rows = [
         MeterRow(
@@ -85,11 +88,11 @@ def meter(company=None):
         for status in METER_ORDER
     ]
     overdue = MeterRow(
-        "overdue", "Overdue", counts["overdue"], pledge_list_url(company=slug, deadline="overdue")
+        "overdue", "Overdue", overdue_count, pledge_list_url(company=slug, deadline="overdue")
     )
     return Meter(
-        total=counts["total"],
-        overdue=counts["overdue"],
+        total=sum(by_status.values()),
+        overdue=overdue_count,
         by_status=by_status,
         rows=rows,
         overdue_row=overdue,

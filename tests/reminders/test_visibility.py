@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Heartbeat, Notification
+from commitments.public.tasks import build_exports
 from commitments.public.views import health
 from tests.reminders.conftest import la
 
@@ -46,6 +47,27 @@ class TestHealth:
     def test_a_sweep_run_makes_it_healthy(self, client, pledge, queued):
         call_command("sweep_deadlines", stdout=StringIO())
         assert client.get("/health").status_code == 200
+
+    def test_whole_table_files_not_built_yet_are_said_but_not_a_failure(self, client):
+        Heartbeat.record(Heartbeat.SWEEP, timezone.now())
+        response = client.get("/health")
+        assert (response.status_code, response.json()["exports"]) == (200, "not built yet")
+
+    def test_a_build_that_stopped_leaving_the_files_current_is_a_503(
+        self, client, settings, tmp_path, pledge
+    ):
+        settings.TRACKER_EXPORT_DIR = str(tmp_path)
+        Heartbeat.record(Heartbeat.SWEEP, timezone.now())
+        build_exports()  # the beat task: builds, and says the files are current
+        assert client.get("/health").json()["exports"] == "ok"
+        build_exports()  # nothing changed: still current, still recorded
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=14)):
+            Heartbeat.record(Heartbeat.SWEEP, timezone.now())
+            assert client.get("/health").status_code == 200
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
+            Heartbeat.record(Heartbeat.SWEEP, timezone.now())
+            response = client.get("/health")
+        assert (response.status_code, response.json()["exports"]) == (503, "late")
 
     def test_an_unreachable_broker_is_a_503_without_a_traceback(self, client, monkeypatch):
         Heartbeat.record(Heartbeat.SWEEP, timezone.now())

@@ -114,8 +114,8 @@ def company_detail(request, slug):
     if not score.total:
         raise Http404("No published pledges")  # a company being prepared stays private
     after = timeline.parse_cursor(request.GET.get("after"))
-    pledges = timeline.with_deadline_moves(published.with_money()).defer(
-        "summary", "success_criteria"
+    pledges = timeline.with_deadline_moves(
+        published.only("company", "title", "slug", "category", "announced_on", "deadline", "status")
     )
     if after is not None:
         day, pk = after

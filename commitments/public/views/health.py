@@ -1,8 +1,11 @@
 """/health: can this deployment do its job? For load balancers, compose and humans.
 
-200 when the database answers, the broker accepts a connection, and the deadline
-sweep finished within the last 3 sweep intervals; 503 otherwise. Always a small JSON
-body, never a traceback.
+200 when the database answers, the broker accepts a connection, the deadline sweep
+finished within the last 3 sweep intervals, and the whole-table files (CSV, JSON, the
+site calendar) were last found current less than 15 minutes ago (a build may take up to
+its 11-minute time limit); 503 otherwise. Before their first build the files are
+"not built yet", which is not a failure: the pages build the answer themselves until
+then. Always a small JSON body, never a traceback.
 """
 
 import logging
@@ -22,12 +25,14 @@ logger = logging.getLogger(__name__)
 
 BROKER_TIMEOUT_SECONDS = 2
 STALE_AFTER_INTERVALS = 3
+EXPORTS_LATE_AFTER = timedelta(minutes=15)
 
 
 def check_database():
+    """The last sweep and the last export build, from a database that answers."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return Heartbeat.last(Heartbeat.SWEEP)
+    return Heartbeat.last(Heartbeat.SWEEP), Heartbeat.last(Heartbeat.EXPORTS)
 
 
 def check_broker():
@@ -40,9 +45,9 @@ def check_broker():
 def health(request):
     body = {"database": "ok", "broker": "ok", "last_sweep": None}
     healthy = True
-    last_sweep = None
+    last_sweep = last_exports = None
     try:
-        last_sweep = check_database()
+        last_sweep, last_exports = check_database()
     except Exception:
         logger.exception("Health check: database unavailable")
         body["database"] = "unavailable"
@@ -67,5 +72,12 @@ def health(request):
     elif body["database"] == "ok":
         body["sweep"] = "never run"
         healthy = False
+    if last_exports is not None:
+        body["exports"] = "ok"
+        if timezone.now() - last_exports > EXPORTS_LATE_AFTER:
+            body["exports"] = "late"
+            healthy = False
+    elif body["database"] == "ok":
+        body["exports"] = "not built yet"
     body["status"] = "ok" if healthy else "fail"
     return JsonResponse(body, status=200 if healthy else 503)
