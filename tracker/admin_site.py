@@ -7,6 +7,7 @@ A user who must use a second factor but has not enrolled a device is sent to enr
 (``commitments.admin.accounts``) before any other admin page.
 """
 
+import sys
 from functools import wraps
 
 from django.conf import settings
@@ -79,6 +80,10 @@ class LoginForm(OTPAdminAuthenticationForm):
         return device
 
 
+def _too_many_digits(text):
+    return len(text) > sys.get_int_max_str_digits() and text.isdigit()
+
+
 class TrackerAdminSite(admin.AdminSite):
     site_header = "Commitment Tracker staff"
     site_title = "Commitment Tracker staff"
@@ -96,6 +101,8 @@ class TrackerAdminSite(admin.AdminSite):
           OverflowError in the changelist's date filters, which Django lets through
           (it only turns ValueError into its "invalid lookup" redirect).
 
+        - a number of more digits than Python turns into an int (4,300 by default): a
+          pledge's history page with such an id raised ValueError in its source lookup;
         - a field that does not exist: Django's delete page with an empty ``?_to_field=``
           raised FieldDoesNotExist.
 
@@ -109,6 +116,8 @@ class TrackerAdminSite(admin.AdminSite):
             texts += [value for _name, values in request.GET.lists() for value in values]
             if any("\x00" in str(text) for text in texts):
                 raise BadRequest("A NUL byte cannot be looked up.")
+            if any(_too_many_digits(str(text)) for text in texts):
+                raise BadRequest("A number too large to look up.")
             try:
                 return view(request, *args, **kwargs)
             except OverflowError as exc:
