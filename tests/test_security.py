@@ -50,6 +50,14 @@ class TestHeaders:
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
 
+    def test_a_revalidation_keeps_the_policy_of_the_copy_the_browser_holds(self, client, db):
+        page = client.get("/")
+        again = client.get("/", HTTP_IF_NONE_MATCH=page["ETag"])
+        assert again.status_code == 304
+        # No body to govern: the stored 200's policy stays in force (RFC 9111, 4.3.4).
+        assert "Content-Security-Policy" not in again
+        assert again["X-Content-Type-Options"] == "nosniff"
+
     def test_responses_carry_a_request_id_and_keep_a_sane_incoming_one(self, client, db):
         assert len(client.get("/")["X-Request-ID"]) == 32
         assert client.get("/", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
