@@ -169,9 +169,12 @@ def find(pledges, text, *, public=False):
     if by_words.exists():
         return Found(by_words)
     # Nothing has these words: perhaps they are misspelt.
+    # Nothing matches, and the pages need not ask again: lists filtered by an empty
+    # queryset are answered without a query.
+    nothing = by_words.none()
     words = re.findall(r"\w+", text.lower())[:MAX_WORDS]
     if not words:
-        return Found(by_words)
+        return Found(nothing)
     with transaction.atomic(), connection.cursor() as cursor:
         for setting in CORRECTION_SETTINGS:
             cursor.execute(setting)
@@ -179,7 +182,7 @@ def find(pledges, text, *, public=False):
         cursor.execute(sql, {"text": text, "words": words})
         corrected = " ".join(word for (word,) in cursor.fetchall())
     if corrected == " ".join(words):
-        return Found(by_words)  # nothing near: no match
+        return Found(nothing)  # nothing near: no match
     return Found(_matching(pledges, corrected), corrected=corrected)
 
 
