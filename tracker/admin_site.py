@@ -81,7 +81,8 @@ class LoginForm(OTPAdminAuthenticationForm):
 
 
 def _too_many_digits(text):
-    return len(text) > sys.get_int_max_str_digits() and text.isdigit()
+    limit = sys.get_int_max_str_digits()  # 0: the interpreter converts any length
+    return bool(limit) and len(text) > limit and text.isdigit()
 
 
 class TrackerAdminSite(admin.AdminSite):
@@ -116,7 +117,9 @@ class TrackerAdminSite(admin.AdminSite):
             texts += [value for _name, values in request.GET.lists() for value in values]
             if any("\x00" in str(text) for text in texts):
                 raise BadRequest("A NUL byte cannot be looked up.")
-            if any(_too_many_digits(str(text)) for text in texts):
+            # Posted values too: an action's selected ids are looked up as numbers.
+            posted = [value for _name, values in request.POST.lists() for value in values]
+            if any(_too_many_digits(str(text)) for text in [*texts, *posted]):
                 raise BadRequest("A number too large to look up.")
             try:
                 return view(request, *args, **kwargs)

@@ -38,8 +38,11 @@ class PledgeSearchMixin:
         term = search_term.strip()
         if not term:
             return queryset, False
-        # The search orders by rank; the changelist's order (a sorted column) was set before.
-        return queryset.search(term).order_by(*queryset.query.order_by), False
+        found = queryset.search(term)
+        # The search orders by rank. The changelist set its own order (a sorted column)
+        # before; the autocomplete did not, and keeps the rank: pages of a stable order.
+        ordering = queryset.query.order_by
+        return (found.order_by(*ordering) if ordering else found), False
 
 
 class ActionCheckboxMixin:

@@ -76,7 +76,8 @@ def text(value):
 
 def fold(line):
     """``line`` as UTF-8 in pieces of at most 75 octets, each after the first led by CRLF
-    and a space; a character's bytes are never split, nor an escape from its backslash."""
+    and a space. A character's bytes are never split, and a piece does not end on a
+    backslash (clients that read before unfolding would see a broken escape)."""
     data = line.encode()
     pieces, start, width = [], 0, LINE_OCTETS
     while len(data) - start > width:

@@ -100,6 +100,22 @@ def test_an_editor_can_find_an_owner_by_autocomplete(editor_client, pledge):
     assert [r["text"] for r in response.json()["results"]] == ["olivia"]
 
 
+def test_the_pledge_picker_pages_through_search_results_without_repeats(editor_client, company):
+    for n in range(25):
+        PledgeFactory(company=company, title=f"Rekognition step {n:02d}")
+    query = {"app_label": "commitments", "model_name": "source", "field_name": "pledge"}
+    pages = [
+        editor_client.get(
+            reverse("admin:autocomplete"), {**query, "term": "rekognition", "page": p}
+        )
+        for p in (1, 2)
+    ]
+    assert [page.status_code for page in pages] == [200, 200]
+    first, second = ([r["id"] for r in page.json()["results"]] for page in pages)
+    assert (len(first), len(second)) == (20, 5)
+    assert len(set(first) | set(second)) == 25  # an ordered list: nothing twice, nothing lost
+
+
 def test_the_change_page_links_to_both_workflow_pages_for_a_reviewer(reviewer_client, pledge):
     text = reviewer_client.get(reverse("admin:commitments_pledge_change", args=[pledge.pk])).text
     assert reverse("admin:commitments_pledge_record_verdict", args=[pledge.pk]) in text

@@ -10,6 +10,7 @@ Budgets are bounded (``EXAMPLES`` per endpoint) so the file stays well under a m
 """
 
 import datetime as dt
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -310,6 +311,24 @@ def test_admin_object_urls_never_fail_on_any_id(staff_client, label):
         check(staff_client.get(url, query))
 
     run()
+
+
+def test_an_action_posted_with_an_absurd_id_is_refused_cleanly(staff_client):
+    response = staff_client.post(
+        "/admin/commitments/pledge/",
+        {"action": "publish_selected", "_selected_action": "9" * 5000},
+    )
+    assert response.status_code == 400
+
+
+def test_ids_are_looked_up_when_the_interpreter_converts_numbers_of_any_length(staff_client, site):
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # PYTHONINTMAXSTRDIGITS=0: no limit at all
+    try:
+        response = staff_client.get(f"/admin/commitments/pledge/{site.pk}/change/")
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
