@@ -18,8 +18,12 @@ import datetime as dt
 from django.conf import settings
 
 from commitments.domain import calendar, site
+from commitments.models import Category
+from commitments.models.pledges import STATUS_LABELS
 
 LINE_OCTETS = 75
+# Labels by value: get_FOO_display() rebuilds the choices on each call, twice an event.
+CATEGORY_LABELS = dict(Category.choices)
 
 
 def build_calendar(pledges, *, name, description=""):
@@ -49,7 +53,7 @@ def _event(pledge, host):
     url = settings.SITE_URL + pledge.get_absolute_url()
     stamp = pledge.updated_at or calendar.start_of_day(calendar.today())
     details = (
-        f"Status: {pledge.get_status_display()}.\n"
+        f"Status: {STATUS_LABELS.get(pledge.status, pledge.status)}.\n"
         f"What would count as kept: {pledge.success_criteria}\n\n{url}"
     )
     return [
@@ -63,7 +67,7 @@ def _event(pledge, host):
         f"URL:{url}",
         f"SEQUENCE:{pledge.version}",
         "TRANSP:TRANSPARENT",
-        f"CATEGORIES:{text(pledge.get_category_display())}",
+        f"CATEGORIES:{text(CATEGORY_LABELS.get(pledge.category, pledge.category))}",
         "END:VEVENT",
     ]
 
