@@ -40,12 +40,11 @@ from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from commitments.domain import calendar, digests, fetching
+from commitments.domain import calendar, digests, fetching, reminders
 from commitments.mail import delivery
 from commitments.models import HostBudget, Notification, Source
 from commitments.models.sources import next_slot
@@ -251,23 +250,6 @@ def digest_moment(now):
     return moment if moment <= now else digests.digest_time(monday - WEEK)
 
 
-def digest_recipients():
-    """[(email, user or None)]: active Editors and Reviewers, else TRACKER_STAFF_EMAILS."""
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=DIGEST_GROUPS)
-        .exclude(email="")
-        .order_by("pk")
-        .distinct()
-    )
-    found = {}
-    for user in users:
-        found.setdefault(user.email.lower(), (user.email, user))
-    if found:
-        return list(found.values())
-    return [(email, None) for email in dict.fromkeys(settings.TRACKER_STAFF_EMAILS)]
-
-
 def write_broken_sources_digest(now=None):
     """Write (once) this week's digest rows and queue them; returns the new rows' ids."""
     end = digest_moment(now or timezone.now())
@@ -275,7 +257,7 @@ def write_broken_sources_digest(now=None):
     newly = Source.objects.broken().filter(broken_since__gte=start, broken_since__lt=end)
     if not newly.exists():
         return []
-    recipients = digest_recipients()
+    recipients = reminders.staff_addresses(DIGEST_GROUPS)
     if not recipients:
         logger.warning("%s sources turned broken but no staff address to tell", newly.count())
         return []

@@ -68,20 +68,24 @@ def recipients(pledge, fallback=None):
 
 def unowned_recipients():
     """Who is reminded about a pledge without an active owner (see ``recipients``)."""
-    reviewers = (
+    return staff_addresses([REVIEWERS_GROUP])
+
+
+def staff_addresses(groups):
+    """[(email, user or None)]: the active members of ``groups`` who have an address, one
+    per address (the first account by id), else the TRACKER_STAFF_EMAILS addresses."""
+    users = (
         get_user_model()
-        .objects.filter(is_active=True, groups__name=REVIEWERS_GROUP)
+        .objects.filter(is_active=True, groups__name__in=groups)
         .exclude(email="")
         .order_by("pk")
         .distinct()
     )
-    found, seen = [], set()
-    for user in reviewers:
-        if user.email.lower() not in seen:
-            seen.add(user.email.lower())
-            found.append((user.email, user))
+    found = {}
+    for user in users:
+        found.setdefault(user.email.lower(), (user.email, user))
     if found:
-        return found
+        return list(found.values())
     return [(email, None) for email in dict.fromkeys(settings.TRACKER_STAFF_EMAILS)]
 
 
@@ -221,28 +225,9 @@ def sweep_batch(due, now, report):
             fallback = unowned_recipients() if fallback is None else fallback
         to = recipients(pledge, fallback)
         if not to:
-            report.unaddressed += 1
-            logger.warning(
-                "Nobody to remind about pledge %s (%s %s): no owner, no active %s, "
-                "TRACKER_STAFF_EMAILS empty",
-                pledge.pk,
-                due_now.kind,
-                due_now.occurrence,
-                REVIEWERS_GROUP,
-            )
+            _nobody_to_remind(pledge, due_now, report)
             continue
-        event = events.get(pledge.pk)
-        rows += [
-            Notification(
-                pledge=pledge,
-                event=event,
-                kind=due_now.kind,
-                occurrence=due_now.occurrence,
-                recipient=email,
-                user=user,
-            )
-            for email, user in to
-        ]
+        rows += _reminder_rows(pledge, due_now, events.get(pledge.pk), to)
         report.reminders.append(
             f"{due_now.kind} {due_now.occurrence}: {pledge} → {len(to)} recipient(s)"
         )
@@ -380,30 +365,9 @@ def remind(pk, listed_at, now, report):
 
     to = recipients(pledge)
     if not to:
-        report.unaddressed += 1
-        logger.warning(
-            "Nobody to remind about pledge %s (%s %s): no owner, no active %s, "
-            "TRACKER_STAFF_EMAILS empty",
-            pk,
-            due.kind,
-            due.occurrence,
-            REVIEWERS_GROUP,
-        )
+        _nobody_to_remind(pledge, due, report)
         return due
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                pledge=pledge,
-                event=event,
-                kind=due.kind,
-                occurrence=due.occurrence,
-                recipient=email,
-                user=user,
-            )
-            for email, user in to
-        ],
-        ignore_conflicts=True,
-    )
+    Notification.objects.bulk_create(_reminder_rows(pledge, due, event, to), ignore_conflicts=True)
     ids = list(
         Notification.objects.filter(
             pledge=pledge,
@@ -417,6 +381,33 @@ def remind(pk, listed_at, now, report):
     report.held += held
     report.reminders.append(f"{due.kind} {due.occurrence}: {pledge} → {len(to)} recipient(s)")
     return due
+
+
+def _reminder_rows(pledge, due, event, to):
+    """The Notification rows (unsaved) of reminder ``due`` about ``pledge`` to ``to``."""
+    return [
+        Notification(
+            pledge=pledge,
+            event=event,
+            kind=due.kind,
+            occurrence=due.occurrence,
+            recipient=email,
+            user=user,
+        )
+        for email, user in to
+    ]
+
+
+def _nobody_to_remind(pledge, due, report):
+    report.unaddressed += 1
+    logger.warning(
+        "Nobody to remind about pledge %s (%s %s): no owner, no active %s, "
+        "TRACKER_STAFF_EMAILS empty",
+        pledge.pk,
+        due.kind,
+        due.occurrence,
+        REVIEWERS_GROUP,
+    )
 
 
 def forecast(pledges, now=None):

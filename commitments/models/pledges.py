@@ -24,9 +24,9 @@ class Status(models.TextChoices):
     BROKEN = "broken", "Broken"
 
 
-# A final verdict ends the pledge's story: no more reminders, never "overdue".
-# Status value → label, for hot loops (get_status_display() costs a lookup chain per call).
+# Value → label, for hot loops (get_FOO_display() rebuilds the choices on every call).
 STATUS_LABELS = dict(Status.choices)
+# A final verdict ends the pledge's story: no more reminders, never "overdue".
 FINAL_STATUSES = frozenset({Status.KEPT, Status.PARTIALLY_KEPT, Status.BROKEN})
 CENT = Decimal("0.01")
 
@@ -38,6 +38,9 @@ class Category(models.TextChoices):
     POLICY_CHANGE = "policy_change", "Policy change"
     HIRING = "hiring", "Hiring & workforce"
     OTHER = "other", "Other"
+
+
+CATEGORY_LABELS = dict(Category.choices)
 
 
 class PledgeQuerySet(models.QuerySet):

@@ -18,12 +18,9 @@ import datetime as dt
 from django.conf import settings
 
 from commitments.domain import calendar, site
-from commitments.models import Category
-from commitments.models.pledges import STATUS_LABELS
+from commitments.models.pledges import CATEGORY_LABELS, STATUS_LABELS
 
 LINE_OCTETS = 75
-# Labels by value: get_FOO_display() rebuilds the choices on each call, twice an event.
-CATEGORY_LABELS = dict(Category.choices)
 
 
 def build_calendar(pledges, *, name, description=""):
