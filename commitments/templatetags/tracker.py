@@ -17,6 +17,7 @@ from html import escape as _escape
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from commitments.domain import calendar, markdown
@@ -58,6 +59,12 @@ def first_sentence(text):
 @register.filter
 def status_label(status):
     return STATUS_LABELS.get(status, status)
+
+
+@register.filter
+def status_badge(status):
+    """A pledge's status as the coloured badge every page shows it with."""
+    return format_html('<span class="badge badge-{}">{}</span>', status, status_label(status))
 
 
 @register.simple_tag
@@ -110,8 +117,7 @@ def timeline_events(years_of_events):
                     f"{escape(event.pledge__title)}</a>\n"
                     f'        <span class="meta"><a href="{company_url(event.pledge__company__slug)}">'
                     f"{escape(event.pledge__company__name)}</a> · now "
-                    f'<span class="badge badge-{escape(status)}">'
-                    f"{escape(status_label(status))}</span></span>\n"
+                    f"{status_badge(status)}</span>\n"
                     f"      </div>\n    </li>\n"
                 )
             append("  </ol>\n")
