@@ -5,6 +5,7 @@ address still wants this mail: someone who unsubscribes while a 10,000-address
 fan-out is under way gets nothing more.
 """
 
+import secrets
 from functools import lru_cache
 
 from django.conf import settings
@@ -15,7 +16,6 @@ from django.utils.html import escape
 from commitments.alerts import tokens
 from commitments.alerts.fanout import TOPIC_FOR_EVENT
 from commitments.domain import calendar
-from commitments.mail import mailmerge
 from commitments.mail.messages import Obsolete, Undeliverable, message_id
 from commitments.models import Pledge, Subscription, Suppression
 
@@ -53,15 +53,14 @@ def _message(notification, rendered):
 
 
 class Alert:
-    """An alert as every follower sees it, with placeholders for the personal links, and
-    its wire form for ``mailmerge`` (``None`` if it cannot be merged)."""
+    """An alert as every follower sees it, rendered once with placeholders for the
+    personal links; each follower's copy puts theirs in."""
 
     def __init__(self, context):
-        self.placeholders = mailmerge.placeholders(PERSONAL)
+        # Random per alert, so no pledge text can contain one.
+        nonce = secrets.token_hex(8)
+        self.placeholders = {name: f"personal{nonce}{name.replace('_', '')}Z" for name in PERSONAL}
         self.subject, self.text, self.html = _render("alert", {**context, **self.placeholders})
-        self.template = mailmerge.Template.build(
-            self.subject, self.text, self.html, self.headers(self.placeholders), self.placeholders
-        )
 
     @staticmethod
     def headers(links):
@@ -77,13 +76,11 @@ class Alert:
         for name, placeholder in self.placeholders.items():
             text = text.replace(placeholder, links[name])
             html = html.replace(placeholder, escape(links[name]))
-        message = mailmerge.MergedEmail(
+        message = EmailMultiAlternatives(
             subject=self.subject,
             body=text,
             to=[notification.recipient],
             headers={**self.headers(links), "Message-ID": message_id(notification)},
-            template=self.template,
-            personal=links,
         )
         message.attach_alternative(html, "text/html")
         return message
