@@ -3,7 +3,9 @@
 A row with a source is a confirmed payment: saving it calls
 ``commitments.domain.workflow.record_disbursement``, which writes the dated "payment
 confirmed" event that reaches the timeline, feeds, API and followers. Once confirmed a
-row is read-only (its event tells of it). A row without a source is a recipient the
+row is read-only (its event tells of it); a confirmation recorded in error is withdrawn
+on its own page (``withdraw_payment_view``), with a public reason, and the row stays,
+read-only, marked withdrawn. A row without a source is a recipient the
 company announced, with the amount announced if any; it counts for nothing until a
 source confirms it, and staff confirm it by choosing that source and the date.
 
@@ -14,8 +16,13 @@ total against the pledge), so a save never fails halfway with an error page.
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from commitments.domain import calendar, workflow
 from commitments.domain.amounts import short_amount
@@ -30,7 +37,7 @@ class DisbursementForm(forms.ModelForm):
     def __init__(self, *args, pledge=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.pledge = pledge
-        if self.instance.pk and self.instance.is_confirmed:
+        if self.is_frozen:
             for field in self.fields.values():
                 field.disabled = True
         if pledge is not None and pledge.currency and not self.instance.pk:
@@ -38,9 +45,14 @@ class DisbursementForm(forms.ModelForm):
         self.fields["currency"].required = False
         self.fields["currency"].help_text = "Left empty: the pledge's currency."
 
+    @property
+    def is_frozen(self):
+        """Confirmed or withdrawn: the history tells of it, so it is never edited."""
+        return bool(self.instance.pk) and (self.instance.is_confirmed or self.instance.is_withdrawn)
+
     def clean(self):
         data = super().clean()
-        if self.instance.pk and self.instance.is_confirmed:
+        if self.is_frozen:
             return data
         pledge = self.pledge
         amount, source, paid_on = data.get("amount"), data.get("source"), data.get("paid_on")
@@ -100,9 +112,10 @@ class DisbursementFormSet(forms.BaseInlineFormSet):
             if not hasattr(form, "cleaned_data") or not form.cleaned_data:
                 continue
             if form.cleaned_data.get("DELETE"):
-                if form.instance.pk and form.instance.is_confirmed:
+                if form.is_frozen:
                     raise ValidationError(
-                        "A confirmed payment stays: the pledge's history tells of it."
+                        "A confirmed payment stays: the pledge's history tells of it. If it "
+                        "was recorded in error, withdraw its confirmation instead."
                     )
                 continue
             if form.cleaned_data.get("source") is not None:
@@ -141,9 +154,15 @@ class DisbursementInline(admin.TabularInline):
     def confirmation(self, disbursement):
         if disbursement.pk is None:
             return "—"
+        if disbursement.is_withdrawn:
+            return f"confirmation withdrawn: {disbursement.withdrawn_reason}"
         if disbursement.is_confirmed:
             by = f" by {disbursement.recorded_by}" if disbursement.recorded_by else ""
-            return f"confirmed{by}"
+            url = reverse(
+                "admin:commitments_pledge_withdraw_payment",
+                args=[disbursement.pledge_id, disbursement.pk],
+            )
+            return format_html('confirmed{} · <a href="{}">withdraw…</a>', by, url)
         return "announced, not confirmed"
 
 
@@ -172,3 +191,51 @@ def save_payments(request, pledge, formset):
             if obj.pk is None:
                 obj.recorded_by = request.user
             obj.save()
+
+
+class WithdrawPaymentForm(forms.Form):
+    reason = forms.CharField(
+        max_length=workflow.WITHDRAW_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Public: the corrections page shows it beside the withdrawn event. "
+        "For example: “The source reports $1M, not $10M; entered in error.”",
+    )
+
+
+def withdraw_payment_view(model_admin, request, object_id, payment_id):
+    """Withdraw a payment confirmation recorded in error, with a public reason."""
+    if not request.user.has_perm("commitments.change_disbursement"):
+        raise PermissionDenied(
+            "Withdrawing a payment confirmation needs the Editor or Reviewer role."
+        )
+    pledge = model_admin.get_object(request, unquote(object_id))
+    payment_id = int(payment_id) if str(payment_id).isdigit() else None
+    payment = pledge and Disbursement.objects.filter(pk=payment_id, pledge=pledge).first()
+    if payment is None:
+        raise Http404("No such payment on this pledge.")
+    change_url = reverse("admin:commitments_pledge_change", args=[pledge.pk])
+    form = WithdrawPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.withdraw_disbursement(
+                pledge, payment, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Withdrew the confirmation of {payment}.")
+            return HttpResponseRedirect(change_url)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Withdraw a payment confirmation",
+        "subtitle": str(pledge),
+        "opts": model_admin.opts,
+        "original": pledge,
+        "pledge": pledge,
+        "payment": payment,
+        "form": form,
+        "change_url": change_url,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "admin/commitments/pledge/withdraw_payment.html", context)

@@ -25,7 +25,11 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from commitments.admin import filters
-from commitments.admin.disbursements import DisbursementInline, save_payments
+from commitments.admin.disbursements import (
+    DisbursementInline,
+    save_payments,
+    withdraw_payment_view,
+)
 from commitments.admin.display import URL_FORMFIELDS, deadline_badge, percent_delivered
 from commitments.admin.history import HistoryAdmin
 from commitments.admin.mixins import ActionCheckboxMixin, PledgeSearchMixin
@@ -276,8 +280,8 @@ class PledgeAdmin(
 
     def get_urls(self):
         def wrap(view):
-            def page(request, object_id):
-                return view(self, request, object_id)
+            def page(request, object_id, **kwargs):
+                return view(self, request, object_id, **kwargs)
 
             return self.admin_site.admin_view(page)
 
@@ -291,6 +295,11 @@ class PledgeAdmin(
                 "<path:object_id>/deadline/",
                 wrap(move_deadline_view),
                 name="commitments_pledge_move_deadline",
+            ),
+            path(
+                "<path:object_id>/payments/<int:payment_id>/withdraw/",
+                wrap(withdraw_payment_view),
+                name="commitments_pledge_withdraw_payment",
             ),
             path(
                 "<path:object_id>/ask/",

@@ -1,4 +1,5 @@
-"""The ways a pledge's story moves on: a verdict, a moved deadline, a confirmed payment.
+"""The ways a pledge's story moves on: a verdict, a moved deadline, a confirmed payment
+(or its withdrawal, when it was recorded in error).
 
 Each function checks the actor's permission, checks the pledge has not changed
 since the actor loaded it, updates the pledge and writes its ``PledgeEvent`` in
@@ -21,6 +22,7 @@ from commitments.alerts.tasks import fan_out_after_commit
 from commitments.domain import calendar
 from commitments.domain.amounts import short_amount
 from commitments.domain.calendar import human_date
+from commitments.domain.validators import validate_plain_text
 from commitments.models import FINAL_STATUSES, Disbursement, Pledge, PledgeEvent, ReplyRequest
 
 
@@ -223,6 +225,10 @@ def record_disbursement(
         disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
         if disbursement.is_confirmed:
             raise ValidationError({"source": "That payment is confirmed already."})
+        if disbursement.is_withdrawn:
+            raise ValidationError(
+                {"source": "That payment's confirmation was withdrawn; record it as a new payment."}
+            )
     confirmed = current.disbursements.confirmed().exclude(pk=getattr(disbursement, "pk", None))
     total = sum((d.amount for d in confirmed), amount)
     if total > current.amount_pledged and not current.delivered_may_exceed_pledged:
@@ -259,6 +265,57 @@ def record_disbursement(
     pledge.__dict__.pop("confirmed_delivered", None)
     getattr(pledge, "_prefetched_objects_cache", {}).pop("disbursements", None)
     return disbursement
+
+
+# The event's reason is this prefix and the staff's reason, within its 300 characters.
+WITHDRAWN_PAYMENT = "The payment's confirmation was withdrawn: "
+WITHDRAW_REASON_MAX = 250
+
+
+@transaction.atomic
+def withdraw_disbursement(pledge, disbursement, *, reason, actor):
+    """Withdraw a payment confirmation recorded in error, e.g. a mistyped amount.
+
+    The payment stops counting towards "delivered" and leaves the pledge page, the API
+    and the exports; its "payment confirmed" event leaves the public history and is
+    listed on the corrections page with ``reason``, which is public. Both rows are kept,
+    unchanged, for the audit trail. Followers are not emailed: the correction is on the
+    record, where the pledge page and the corrections page show it. To record the right
+    payment, confirm it again as a new row.
+    """
+    _require(actor, "change_disbursement")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the confirmation is withdrawn: readers see it."})
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise ValidationError(
+            {"reason": f"Keep the reason within {WITHDRAW_REASON_MAX} characters."}
+        )
+    try:
+        validate_plain_text(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from error
+    current = _lock_current(pledge, None)
+    payment = Disbursement.objects.select_for_update().filter(pk=disbursement.pk).first()
+    if payment is None or payment.pledge_id != current.pk:
+        raise ValidationError({"reason": "That payment belongs to another pledge."})
+    if not payment.is_confirmed:
+        state = "withdrawn already" if payment.is_withdrawn else "not confirmed"
+        raise ValidationError({"reason": f"That payment is {state}: nothing to withdraw."})
+    now = timezone.now()
+    payment.withdrawn_at, payment.withdrawn_reason = now, reason
+    payment._change_reason = f"Confirmation withdrawn: {reason}"
+    payment.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+    payment.events.filter(withdrawn_at__isnull=True).update(
+        withdrawn_at=now, withdrawn_reason=f"{WITHDRAWN_PAYMENT}{reason}"
+    )
+    current.version += 1  # safe: the row is locked
+    current._change_reason = f"Payment confirmation withdrawn: {payment}"
+    current.save()
+    _copy_state(current, pledge)
+    pledge.__dict__.pop("confirmed_delivered", None)
+    getattr(pledge, "_prefetched_objects_cache", {}).pop("disbursements", None)
+    return payment
 
 
 def _record_anyway(pledge, reason, actor):

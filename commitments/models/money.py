@@ -8,7 +8,9 @@ confirms yet; its amount, if known, is what was announced, never counted as deli
 Confirmed rows are written by ``commitments.domain.workflow.record_disbursement``, with
 the dated event that tells the pledge's followers; afterwards they are not edited (the
 event's headline reads them), which the database keeps by refusing to delete a row an
-event still points at.
+event still points at. A confirmation recorded in error is *withdrawn*
+(``workflow.withdraw_disbursement``): the row stays, frozen, for the audit trail and the
+corrections page, and counts for nothing and is shown nowhere else.
 """
 
 from decimal import Decimal
@@ -22,17 +24,24 @@ from commitments.domain.validators import validate_plain_text
 
 
 class DisbursementQuerySet(models.QuerySet):
+    def current(self):
+        """Rows the record still holds true: not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def confirmed(self):
-        return self.filter(source__isnull=False, amount__isnull=False)
+        return self.current().filter(source__isnull=False, amount__isnull=False)
 
     def public(self):
         """Rows of published pledges: what public pages and exports may show."""
-        return self.filter(pledge__is_published=True)
+        return self.current().filter(pledge__is_published=True)
 
     def for_listing(self):
-        """Dated payments first, oldest first, then those without a date (announced ones)."""
-        return self.select_related("source").order_by(
-            models.F("paid_on").asc(nulls_last=True), "recipient", "pk"
+        """Dated payments first, oldest first, then those without a date (announced ones);
+        withdrawn confirmations left out (the corrections page tells of them)."""
+        return (
+            self.current()
+            .select_related("source")
+            .order_by(models.F("paid_on").asc(nulls_last=True), "recipient", "pk")
         )
 
 
@@ -77,6 +86,9 @@ class Disbursement(models.Model):
         editable=False,
     )
 
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_reason = models.CharField(max_length=300, blank=True, editable=False)
+
     history = HistoricalRecords()
     objects = DisbursementQuerySet.as_manager()
 
@@ -102,7 +114,11 @@ class Disbursement(models.Model):
 
     @property
     def is_confirmed(self):
-        return self.source_id is not None and self.amount is not None
+        return self.source_id is not None and self.amount is not None and not self.is_withdrawn
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
 
 
 def confirmed_total(disbursements):

@@ -26,27 +26,6 @@ from tests.factories import (
 TODAY = dt.datetime(2021, 3, 1, 12, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def donation(company):
-    return PledgeFactory(
-        company=company,
-        title="Donate $10 million",
-        slug="amazon-donation",
-        category="donation",
-        announced_on=dt.date(2020, 6, 3),
-        amount_pledged=Decimal("10000000"),
-        currency="USD",
-        is_published=True,
-    )
-
-
-@pytest.fixture
-def report(donation):
-    return SourceFactory(
-        pledge=donation, publisher="Diverse", url="https://diverse.example.com/amazon-1m"
-    )
-
-
 def pay(pledge, cited, actor=None, **overrides):
     fields = {
         "recipient": "UNCF",
@@ -321,19 +300,6 @@ def inline_post(pledge, rows, initial=0):
     for i, row in enumerate(rows):
         data |= {f"disbursements-{i}-{k}": v for k, v in row.items()}
     return data
-
-
-@pytest.fixture
-def editor_client(client, db):
-    from tests.factories import ensure_roles
-
-    ensure_roles()
-    user = UserFactory(username="eddie", is_staff=True)
-    from django.contrib.auth.models import Group
-
-    user.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(user)
-    return client
 
 
 @time_machine.travel(TODAY)
