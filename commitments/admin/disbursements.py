@@ -118,6 +118,8 @@ class DisbursementFormSet(forms.BaseInlineFormSet):
                         "was recorded in error, withdraw its confirmation instead."
                     )
                 continue
+            if form.instance.pk and form.instance.is_withdrawn:
+                continue  # counts for nothing: only the corrections page tells of it
             if form.cleaned_data.get("source") is not None:
                 total += form.cleaned_data["amount"]
         if total > pledge.amount_pledged and not pledge.delivered_may_exceed_pledged:

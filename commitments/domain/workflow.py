@@ -268,7 +268,7 @@ def record_disbursement(
 
 
 # The event's reason is this prefix and the staff's reason, within its 300 characters.
-WITHDRAWN_PAYMENT = "The payment's confirmation was withdrawn: "
+WITHDRAWN_PAYMENT = "Recorded in error: "
 WITHDRAW_REASON_MAX = 250
 
 

@@ -5,6 +5,16 @@
 from django.db import migrations, models
 
 
+def refuse_to_forget_withdrawals(apps, schema_editor):
+    # Without the column a withdrawn payment would count as confirmed again, while its
+    # event stays withdrawn: the totals would contradict the history.
+    Disbursement = apps.get_model("commitments", "Disbursement")
+    if Disbursement.objects.filter(withdrawn_at__isnull=False).exists():
+        raise RuntimeError(
+            "Some payment confirmations are withdrawn; unapplying 0023 would count them again."
+        )
+
+
 def watch_new_columns(apps, schema_editor):
     # The disbursement table is public content: its new columns join the version triggers.
     from commitments.models import content
@@ -40,4 +50,6 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, editable=False, max_length=300),
         ),
         migrations.RunPython(watch_new_columns, migrations.RunPython.noop),
+        # Unapplied first, before the columns go.
+        migrations.RunPython(migrations.RunPython.noop, refuse_to_forget_withdrawals),
     ]

@@ -236,7 +236,7 @@ class Pledge(models.Model):
 
     def _money_errors(self):
         """What an edit of the pledged amount or currency would contradict in its payments."""
-        payments = self.disbursements.all()
+        payments = self.disbursements.current()
         if not payments.exists():
             return {}
         if self.amount_pledged is None:

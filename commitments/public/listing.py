@@ -127,7 +127,7 @@ def filter_pledges(pledges, filters, *, prefix=""):
 
 
 def public_pledges(filters=None, pledges=None):
-    """Published pledges matching the timeline filters (year: any event in that year), with
+    """Published pledges matching the timeline filters (year: any event the history holds in that year), with
     their confirmed money annotated (``with_money``) for the exports and the API."""
     pledges = (Pledge.objects if pledges is None else pledges).published().with_money()
     filters = filters or {}
@@ -137,7 +137,9 @@ def public_pledges(filters=None, pledges=None):
     if "year" in filters:
         pledges = pledges.filter(
             Exists(
-                PledgeEvent.objects.filter(pledge=OuterRef("pk"), occurred_on__year=filters["year"])
+                PledgeEvent.objects.current().filter(
+                    pledge=OuterRef("pk"), occurred_on__year=filters["year"]
+                )
             )
         )
     return pledges

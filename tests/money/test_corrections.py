@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from commitments.domain import workflow
 from commitments.models import ContentVersion, Disbursement, Pledge
-from tests.factories import PledgeFactory, UserFactory
+from tests.factories import PledgeFactory, SourceFactory, UserFactory
 from tests.money.test_payments import TODAY, errors, inline_post, pay
 
 REASON = "The source reports $1M to Year Up, not $5M: entered in error."
@@ -46,7 +46,7 @@ def test_every_public_page_drops_the_payment_at_once_and_the_corrections_page_sa
     assert '<th scope="row">Year Up</th>' not in page  # the payments table
     assert "<strong>USD 1,000,000</strong> (10.0%)" in page
     # Its history drops the event, and its corrections say what was withdrawn and why.
-    assert "“$5M to Year Up confirmed”: The payment&#x27;s confirmation was withdrawn" in page
+    assert "“$5M to Year Up confirmed”: Recorded in error: The source reports" in page
     assert "$5M to Year Up confirmed" not in client.get("/").content.decode()
     assert "$5M to Year Up confirmed" not in client.get("/feed/").content.decode()
     record = client.get(f"/api/v1/pledges/{donation.slug}/").json()
@@ -175,3 +175,55 @@ def test_the_withdraw_page_refuses_other_roles_and_other_pledges(client, donatio
     other = PledgeFactory()
     url = reverse("admin:commitments_pledge_withdraw_payment", args=[other.pk, mistake.pk])
     assert client.get(url).status_code == 404
+
+
+@time_machine.travel(TODAY)
+def test_the_payments_table_no_longer_counts_a_withdrawn_payment(editor_client, donation, mistake):
+    """The right payment is then recorded on the same page, and the pledge still saves."""
+    withdraw(donation, mistake)
+    url = reverse("admin:commitments_pledge_change", args=[donation.pk])
+    existing = [
+        {"id": payment.pk, "pledge": donation.pk} for payment in Disbursement.objects.order_by("pk")
+    ]
+    right = {
+        "recipient": "Year Up",
+        "amount": "5000000",  # $1M + $5M (withdrawn) + $5M would pass the $10M pledged
+        "currency": "USD",
+        "paid_on": "2020-06-07",
+        "source": donation.sources.get().pk,
+        "pledge": donation.pk,
+    }
+    response = editor_client.post(url, inline_post(donation, [*existing, right], initial=2))
+    assert response.status_code == 302
+    donation.refresh_from_db()
+    assert donation.amount_delivered == Decimal("6000000")
+    retitled = inline_post(donation, existing + [{"id": donation.disbursements.last().pk}], 3)
+    response = editor_client.post(url, retitled | {"title": "Donate $10 million (edited)"})
+    assert response.status_code == 302
+
+
+def test_a_withdrawn_payment_no_longer_holds_the_pledges_amount(db):
+    pledge = PledgeFactory(amount_pledged=Decimal("10000000"), currency="USD")
+    only = pay(pledge, SourceFactory(pledge=pledge))
+    withdraw(pledge, only)
+    pledge.amount_pledged, pledge.currency = None, ""
+    pledge.full_clean()  # no "payments are recorded against this pledge"
+
+
+def test_the_year_filter_ignores_a_withdrawn_event(client, donation, mistake):
+    withdraw(donation, mistake)
+    donation.events.exclude(pk=mistake.events.get().pk).delete()
+    assert donation.events.current().count() == 0
+    assert client.get("/api/v1/pledges/?year=2020").json()["data"] == []
+
+
+def test_the_demo_loads_again_over_a_withdrawn_payment(db):
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    payment = Disbursement.objects.filter(source__isnull=False).first()
+    withdraw(payment.pledge, payment)
+    call_command("load_demo", verbosity=0)
+    payment.refresh_from_db()
+    assert payment.is_withdrawn
+    assert not Disbursement.objects.filter(recipient=payment.recipient).exclude(pk=payment.pk)

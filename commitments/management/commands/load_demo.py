@@ -103,8 +103,8 @@ class Command(BaseCommand):
                 self.changes += 1
         for payment in data["payments"]:
             row = pledge.disbursements.filter(recipient=payment["recipient"]).first()
-            if row is not None and row.is_confirmed:
-                continue  # recorded already, by this command or by staff
+            if row is not None and (row.is_confirmed or row.is_withdrawn):
+                continue  # recorded already, by this command or by staff (or withdrawn by them)
             confirmed = workflow.record_disbursement(
                 pledge,
                 recipient=payment["recipient"],
