@@ -199,7 +199,8 @@ class WithdrawPaymentForm(forms.Form):
     reason = forms.CharField(
         max_length=workflow.WITHDRAW_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Public: the corrections page shows it beside the withdrawn event. "
+        help_text="Public: the pledge's history, the corrections page and the followers' "
+        "email give it. "
         "For example: “The source reports $1M, not $10M; entered in error.”",
     )
 

@@ -22,6 +22,8 @@ TOPIC_FOR_EVENT = {
     PledgeEvent.Kind.DEADLINE_CHANGED: Subscription.Topic.DEADLINE_MOVED,
     PledgeEvent.Kind.COMPANY_REPLY: Subscription.Topic.REPLY,
     PledgeEvent.Kind.DISBURSEMENT: Subscription.Topic.MONEY,
+    # Followers told of a payment hear when its confirmation is withdrawn.
+    PledgeEvent.Kind.PAYMENT_WITHDRAWN: Subscription.Topic.MONEY,
 }
 UPCOMING_DAYS = 7
 # Older news is history, not an alert: what was recorded longer ago than this (an alert

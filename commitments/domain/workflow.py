@@ -267,9 +267,9 @@ def record_disbursement(
     return disbursement
 
 
-# The event's reason is this prefix and the staff's reason, within its 300 characters.
-WITHDRAWN_PAYMENT = "Recorded in error: "
-WITHDRAW_REASON_MAX = 250
+# Why the "payment confirmed" event was withdrawn; the correcting event says the rest.
+WITHDRAWN_PAYMENT = "Recorded in error."
+WITHDRAW_REASON_MAX = 300
 
 
 @transaction.atomic
@@ -277,11 +277,11 @@ def withdraw_disbursement(pledge, disbursement, *, reason, actor):
     """Withdraw a payment confirmation recorded in error, e.g. a mistyped amount.
 
     The payment stops counting towards "delivered" and leaves the pledge page, the API
-    and the exports; its "payment confirmed" event leaves the public history and is
-    listed on the corrections page with ``reason``, which is public. Both rows are kept,
-    unchanged, for the audit trail. Followers are not emailed: the correction is on the
-    record, where the pledge page and the corrections page show it. To record the right
-    payment, confirm it again as a new row.
+    and the exports. A "payment withdrawn" event dated today, with ``reason`` (public),
+    takes the place of its "payment confirmed" event in the history and reaches the same
+    followers; the old event is withdrawn by it and listed on the corrections page. Both
+    rows are kept, unchanged, for the audit trail. To record the right payment, confirm
+    it again as a new payment.
     """
     _require(actor, "change_disbursement")
     reason = " ".join((reason or "").split())
@@ -306,8 +306,17 @@ def withdraw_disbursement(pledge, disbursement, *, reason, actor):
     payment.withdrawn_at, payment.withdrawn_reason = now, reason
     payment._change_reason = f"Confirmation withdrawn: {reason}"
     payment.save(update_fields=["withdrawn_at", "withdrawn_reason"])
-    payment.events.filter(withdrawn_at__isnull=True).update(
-        withdrawn_at=now, withdrawn_reason=f"{WITHDRAWN_PAYMENT}{reason}"
+    correction = _write_event(
+        current,
+        [],
+        kind=PledgeEvent.Kind.PAYMENT_WITHDRAWN,
+        occurred_on=calendar.today(),
+        recorded_by=actor,
+        disbursement=payment,
+        rationale=reason,
+    )
+    payment.events.filter(kind=PledgeEvent.Kind.DISBURSEMENT, withdrawn_at__isnull=True).update(
+        withdrawn_at=now, withdrawn_by=correction, withdrawn_reason=WITHDRAWN_PAYMENT
     )
     current.version += 1  # safe: the row is locked
     current._change_reason = f"Payment confirmation withdrawn: {payment}"

@@ -44,6 +44,7 @@ class PledgeEvent(models.Model):
         DEADLINE_PASSED = "deadline_passed", "Deadline passed"
         NOTE = "note", "Note"
         DISBURSEMENT = "disbursement", "Payment confirmed"
+        PAYMENT_WITHDRAWN = "payment_withdrawn", "Payment withdrawn"
         COMPANY_REPLY = "company_reply", "Company replied"
         NO_REPLY = "no_reply", "No response"
 
@@ -126,7 +127,7 @@ class PledgeEvent(models.Model):
         A payment's reads its disbursement: select or prefetch ``disbursement`` in lists.
         """
         payment = None
-        if self.kind == self.Kind.DISBURSEMENT and self.disbursement_id is not None:
+        if self.kind in PAYMENT_KINDS and self.disbursement_id is not None:
             d = self.disbursement
             payment = (d.amount, d.currency, d.recipient)
         return self.describe(
@@ -137,14 +138,16 @@ class PledgeEvent(models.Model):
     def describe(cls, kind, new_status, old_deadline, new_deadline, payment=None):
         """``headline`` from the columns alone, for lists read without model instances.
 
-        ``payment`` is (amount, currency, recipient) of a "payment confirmed" event.
+        ``payment`` is (amount, currency, recipient) of a payment confirmed or withdrawn.
         """
-        if kind == cls.Kind.DISBURSEMENT:
+        if kind in PAYMENT_KINDS:
+            confirmed = kind == cls.Kind.DISBURSEMENT
             if payment is None:
-                return "Payment confirmed"
+                return "Payment confirmed" if confirmed else "Payment confirmation withdrawn"
             amount, currency, recipient = payment
             to = f" to {recipient}" if recipient else ""
-            return f"{short_amount(amount, currency)}{to} confirmed"
+            done = " confirmed" if confirmed else ": confirmation withdrawn"
+            return f"{short_amount(amount, currency)}{to}{done}"
         if kind == cls.Kind.STATUS_CHANGED:
             return f"Rated “{STATUS_LABELS.get(new_status, new_status)}”"
         if kind == cls.Kind.DEADLINE_CHANGED:
@@ -213,3 +216,7 @@ def deadline_change(old, new):
         return f"of {human_date(old)} extended with no end date"
     verb = "extended" if new > old else "brought forward"
     return f"{verb} from {human_date(old)} to {human_date(new)}"
+
+
+# Events that tell of a payment: their headline reads it (``PledgeEvent.disbursement``).
+PAYMENT_KINDS = frozenset({PledgeEvent.Kind.DISBURSEMENT, PledgeEvent.Kind.PAYMENT_WITHDRAWN})

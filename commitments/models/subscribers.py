@@ -135,7 +135,7 @@ class Subscription(models.Model):
         DEADLINE_PASSED = "deadline_passed", "The deadline passes"
         DEADLINE_MOVED = "deadline_moved", "The deadline is moved"
         UPCOMING = "upcoming", "The deadline is 7 days away"
-        MONEY = "money", "A payment is confirmed"
+        MONEY = "money", "A payment is confirmed (or its confirmation withdrawn)"
         # (Worded without "company": the timeline's "Company" filter sits on the same pages.)
         REPLY = "reply", "A reply to our request for comment is published"
 

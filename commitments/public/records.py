@@ -64,7 +64,8 @@ EVENT_FIELDS = {
     "pledge": "Slug of the pledge the event belongs to.",
     "kind": (
         "announced, deadline_changed, status_changed, deadline_passed, disbursement (a payment "
-        "a source confirms), note, company_reply (the company's published reply to a request "
+        "a source confirms), payment_withdrawn (a payment's confirmation withdrawn as recorded "
+        "in error), note, company_reply (the company's published reply to a request "
         "for comment) or no_reply (it did not respond by the date asked)."
     ),
     "headline": "One-line description, as on the timeline.",

@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 
 from commitments.domain import calendar, markdown
 from commitments.models import PledgeEvent
+from commitments.models.events import PAYMENT_KINDS
 from commitments.models.pledges import STATUS_LABELS
 
 register = template.Library()
@@ -98,7 +99,7 @@ def timeline_events(years_of_events):
             for event in events:
                 day = event.occurred_on
                 payment = None
-                if event.kind == PledgeEvent.Kind.DISBURSEMENT:
+                if event.kind in PAYMENT_KINDS:
                     payment = (
                         event.disbursement__amount,
                         event.disbursement__currency,

@@ -5,11 +5,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from commitments.domain import workflow
 from commitments.models import ContentVersion, Disbursement, Pledge
+from tests.alerts.conftest import follow
 from tests.factories import PledgeFactory, SourceFactory, UserFactory
 from tests.money.test_payments import TODAY, errors, inline_post, pay
 
@@ -45,21 +47,24 @@ def test_every_public_page_drops_the_payment_at_once_and_the_corrections_page_sa
     assert '<th scope="row">UNCF</th>' in page
     assert '<th scope="row">Year Up</th>' not in page  # the payments table
     assert "<strong>USD 1,000,000</strong> (10.0%)" in page
-    # Its history drops the event, and its corrections say what was withdrawn and why.
-    assert "“$5M to Year Up confirmed”: Recorded in error: The source reports" in page
-    assert "$5M to Year Up confirmed" not in client.get("/").content.decode()
-    assert "$5M to Year Up confirmed" not in client.get("/feed/").content.decode()
+    # Its history tells of the withdrawal instead; the corrections list what was withdrawn.
+    assert "$5M to Year Up: confirmation withdrawn" in page
+    assert "“$5M to Year Up confirmed”: Recorded in error." in page
+    for url in ("/", "/feed/", "/api/v1/events/"):
+        news = client.get(url).content.decode()
+        assert "$5M to Year Up confirmed" not in news
+        assert "$5M to Year Up: confirmation withdrawn" in news
     record = client.get(f"/api/v1/pledges/{donation.slug}/").json()
     assert record["amount_delivered"] == "1000000.00"
     assert [p["recipient"] for p in record["disbursements"]] == ["UNCF"]
-    assert "Year Up" not in client.get("/api/v1/events/").content.decode()
     company_page = client.get(donation.company.get_absolute_url()).content.decode()
     assert "USD 1,000,000" in company_page
     assert "USD 6,000,000" not in company_page
 
     corrections = client.get(reverse("commitments:corrections")).content.decode()
-    assert "$5M to Year Up confirmed" in corrections
-    assert "not $5M: entered in error." in corrections
+    assert "we withdrew “$5M to Year Up confirmed”" in corrections
+    assert "Why: Recorded in error." in corrections
+    assert "not $5M: entered in error." in corrections  # the withdrawal's own words
 
 
 def test_both_rows_stay_for_the_audit_trail(donation, mistake, superuser):
@@ -68,9 +73,13 @@ def test_both_rows_stay_for_the_audit_trail(donation, mistake, superuser):
     assert mistake.withdrawn_at is not None
     assert mistake.withdrawn_reason == REASON
     assert (mistake.amount, mistake.recipient) == (Decimal("5000000"), "Year Up")
-    event = mistake.events.get()
-    assert event.withdrawn_at == mistake.withdrawn_at
-    assert event.withdrawn_reason == workflow.WITHDRAWN_PAYMENT + REASON
+    confirmed = mistake.events.get(kind="disbursement")
+    assert confirmed.withdrawn_at == mistake.withdrawn_at
+    assert confirmed.withdrawn_reason == "Recorded in error."
+    correction = confirmed.withdrawn_by
+    assert (correction.kind, correction.rationale) == ("payment_withdrawn", REASON)
+    assert correction.headline == "$5M to Year Up: confirmation withdrawn"
+    assert correction.recorded_by == superuser
     assert donation.history.first().history_change_reason.startswith(
         "Payment confirmation withdrawn"
     )
@@ -81,7 +90,7 @@ def test_both_rows_stay_for_the_audit_trail(donation, mistake, superuser):
     ("reason", "message"),
     [
         ("  ", "Say why the confirmation is withdrawn"),
-        ("x" * 251, "within 250 characters"),
+        ("x" * 301, "within 300 characters"),
         ("entered\x00in error", "control characters"),
     ],
 )
@@ -212,9 +221,9 @@ def test_a_withdrawn_payment_no_longer_holds_the_pledges_amount(db):
 
 def test_the_year_filter_ignores_a_withdrawn_event(client, donation, mistake):
     withdraw(donation, mistake)
-    donation.events.exclude(pk=mistake.events.get().pk).delete()
-    assert donation.events.current().count() == 0
+    donation.events.exclude(disbursement=mistake).delete()  # its only 2020 event: withdrawn
     assert client.get("/api/v1/pledges/?year=2020").json()["data"] == []
+    assert client.get("/api/v1/pledges/?year=2026").json()["data"]  # the withdrawal's year
 
 
 def test_the_demo_loads_again_over_a_withdrawn_payment(db):
@@ -227,3 +236,26 @@ def test_the_demo_loads_again_over_a_withdrawn_payment(db):
     payment.refresh_from_db()
     assert payment.is_withdrawn
     assert not Disbursement.objects.filter(recipient=payment.recipient).exclude(pk=payment.pk)
+
+
+def test_followers_told_of_the_payment_hear_it_was_withdrawn_once(
+    donation, report, superuser, django_capture_on_commit_callbacks
+):
+    from tracker.celery import app
+
+    follow("ann@example.org", scope="pledge", pledge=donation)
+    follow("bob@example.org", scope="all", on_money=False)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            mistake = pay(donation, report, recipient="Year Up", amount=Decimal("5000000"))
+        with django_capture_on_commit_callbacks(execute=True):
+            withdraw(donation, mistake, actor=superuser)
+    finally:
+        app.conf.task_always_eager = eager
+    assert [m.to for m in mail.outbox] == [["ann@example.org"]] * 2
+    told = mail.outbox[1]
+    assert "$5M to Year Up: confirmation withdrawn" in told.subject
+    assert f"Why: {REASON}" in told.body
+    assert 'This corrects our earlier entry "$5M to Year Up confirmed", now withdrawn' in told.body
