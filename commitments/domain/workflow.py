@@ -257,14 +257,19 @@ def record_disbursement(
         disbursement=disbursement,
         rationale=(rationale or "").strip(),
     )
+    _save_money_change(current, pledge, f"Payment confirmed: {event.headline}")
+    return disbursement
+
+
+def _save_money_change(current, pledge, reason):
+    """Move the locked pledge's version, with ``reason`` in its history; let the caller's
+    pledge forget the total it read before."""
     current.version += 1  # safe: the row is locked
-    current._change_reason = f"Payment confirmed: {event.headline}"
+    current._change_reason = reason
     current.save()
     _copy_state(current, pledge)
-    # The caller's pledge may hold the old total (read once, then kept).
     pledge.__dict__.pop("confirmed_delivered", None)
     getattr(pledge, "_prefetched_objects_cache", {}).pop("disbursements", None)
-    return disbursement
 
 
 # Why the "payment confirmed" event was withdrawn; the correcting event says the rest.
@@ -318,12 +323,7 @@ def withdraw_disbursement(pledge, disbursement, *, reason, actor):
     payment.events.filter(kind=PledgeEvent.Kind.DISBURSEMENT, withdrawn_at__isnull=True).update(
         withdrawn_at=now, withdrawn_by=correction, withdrawn_reason=WITHDRAWN_PAYMENT
     )
-    current.version += 1  # safe: the row is locked
-    current._change_reason = f"Payment confirmation withdrawn: {payment}"
-    current.save()
-    _copy_state(current, pledge)
-    pledge.__dict__.pop("confirmed_delivered", None)
-    getattr(pledge, "_prefetched_objects_cache", {}).pop("disbursements", None)
+    _save_money_change(current, pledge, f"Payment confirmation withdrawn: {payment}")
     return payment
 
 

@@ -1,5 +1,6 @@
 """Fixtures of the money tests: a $10M donation pledge, its source, an editor."""
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -37,3 +38,21 @@ def editor_client(client, db):
     user.groups.add(Group.objects.get(name="Editors"))
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def alerts_sent_at_commit(django_capture_on_commit_callbacks):
+    """A block whose after-commit alerts are fanned out and sent at once, as a worker would."""
+    from tracker.celery import app
+
+    @contextlib.contextmanager
+    def block():
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield
+        finally:
+            app.conf.task_always_eager = eager
+
+    return block

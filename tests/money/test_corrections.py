@@ -239,21 +239,14 @@ def test_the_demo_loads_again_over_a_withdrawn_payment(db):
 
 
 def test_followers_told_of_the_payment_hear_it_was_withdrawn_once(
-    donation, report, superuser, django_capture_on_commit_callbacks
+    donation, report, superuser, alerts_sent_at_commit
 ):
-    from tracker.celery import app
-
     follow("ann@example.org", scope="pledge", pledge=donation)
     follow("bob@example.org", scope="all", on_money=False)
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            mistake = pay(donation, report, recipient="Year Up", amount=Decimal("5000000"))
-        with django_capture_on_commit_callbacks(execute=True):
-            withdraw(donation, mistake, actor=superuser)
-    finally:
-        app.conf.task_always_eager = eager
+    with alerts_sent_at_commit():
+        mistake = pay(donation, report, recipient="Year Up", amount=Decimal("5000000"))
+    with alerts_sent_at_commit():
+        withdraw(donation, mistake, actor=superuser)
     assert [m.to for m in mail.outbox] == [["ann@example.org"]] * 2
     told = mail.outbox[1]
     assert "$5M to Year Up: confirmation withdrawn" in told.subject

@@ -140,19 +140,12 @@ def test_a_payment_the_history_tells_of_cannot_be_deleted_alone(donation, report
 
 
 def test_followers_hear_of_a_confirmed_payment_unless_they_opted_out(
-    donation, report, superuser, django_capture_on_commit_callbacks
+    donation, report, superuser, alerts_sent_at_commit
 ):
-    from tracker.celery import app
-
     follow("ann@example.org", scope="pledge", pledge=donation)
     follow("bob@example.org", scope="all", on_money=False)
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            pay(donation, report, actor=superuser)
-    finally:
-        app.conf.task_always_eager = eager
+    with alerts_sent_at_commit():
+        pay(donation, report, actor=superuser)
     assert [m.to for m in mail.outbox] == [["ann@example.org"]]
     assert "$1M to UNCF confirmed" in mail.outbox[0].subject
     assert "$1M to UNCF confirmed (7 June 2020)" in mail.outbox[0].body
