@@ -312,6 +312,9 @@ def test_the_methodology_page_is_editable_by_staff_and_documents_the_fields(clie
     html = client.get("/methodology/").content.decode()
     assert "<code>deadline_moves</code>" in html
     assert "Partially kept" in html
+    # Reads as a sentence: no code element opened inside another (a garbled edit once did).
+    assert "A money pledge's JSON record (<code>/api/v1/pledges/&lt;slug&gt;/</code>)" in html
+    assert not re.search(r"<code>[^<]*<code>", html)
     Page.objects.create(slug="methodology", title="How we work", body="We **read** everything.")
     html = client.get("/methodology/").content.decode()
     assert "<h1>How we work</h1>" in html
