@@ -212,8 +212,7 @@ def withdraw_payment_view(model_admin, request, object_id, payment_id):
             "Withdrawing a payment confirmation needs the Editor or Reviewer role."
         )
     pledge = model_admin.get_object(request, unquote(object_id))
-    payment_id = int(payment_id) if str(payment_id).isdigit() else None
-    payment = pledge and Disbursement.objects.filter(pk=payment_id, pledge=pledge).first()
+    payment = pledge and pledge.disbursements.filter(pk=payment_id).first()
     if payment is None:
         raise Http404("No such payment on this pledge.")
     change_url = reverse("admin:commitments_pledge_change", args=[pledge.pk])
