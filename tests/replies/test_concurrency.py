@@ -3,13 +3,12 @@ a submission leaves either a reply or a dead link, never both. For real, on Post
 (SQLite lets one writer in at a time; test_reply_page checks the second submission there)."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from commitments.domain import replies
 from commitments.models import Notification, Reply, ReplyRequest
+from tests.concurrency import at_once, postgres_only
 from tests.factories import ContactFactory, PledgeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,30 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _postgres_only(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one writer in at a time: run with DATABASE_URL=postgres://…")
-
-
-def at_once(*funcs):
-    """Run each function in its own thread, released together; return their outcomes."""
-    barrier = threading.Barrier(len(funcs))
-    outcomes = [None] * len(funcs)
-
-    def run(i, func):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = func()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(funcs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    postgres_only()
 
 
 @pytest.fixture
