@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from commitments.domain import workflow
 from commitments.models import Subscriber, Subscription
@@ -27,12 +28,12 @@ def test_a_reader_subscribes_from_a_pledge_page_confirms_and_unsubscribes(page, 
     page.get_by_label("Your email address").fill("reader@example.org")
     assert page.get_by_label("This pledge", exact=True).is_checked()
     page.get_by_role("button", name="Send me a confirmation email").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Check your inbox"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
 
     [confirmation] = smtp_sink.to("reader@example.org")
     page.goto(link_in(confirmation, "/alerts/confirm/"))
     page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "You're subscribed"
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're subscribed")
     assert Subscription.objects.get().pledge == pledge
 
     reviewer = UserFactory(username="reviewer", is_superuser=True)
@@ -44,7 +45,7 @@ def test_a_reader_subscribes_from_a_pledge_page_confirms_and_unsubscribes(page, 
     assert page.get_by_role("heading", level=1).inner_text() == "Stop all alerts?"
     assert Subscriber.objects.count() == 1  # opening the page changed nothing
     page.get_by_role("button", name="Unsubscribe").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "You're unsubscribed"
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're unsubscribed")
     assert Subscriber.objects.count() == 0
     assert page.errors == []
 
@@ -54,6 +55,7 @@ def test_a_mistyped_address_is_pointed_out_next_to_the_field(page):
     page.goto(pledge.get_absolute_url())
     page.get_by_label("Your email address").fill("reader@")
     page.get_by_role("button", name="Send me a confirmation email").click()
-    assert page.get_by_text("Enter a complete email address").is_visible()
+    # The click only starts the form's page load: expect() waits for the answer to show.
+    expect(page.get_by_text("Enter a complete email address")).to_be_visible()
     assert page.get_by_label("Your email address").input_value() == "reader@"
     assert Subscriber.objects.count() == 0

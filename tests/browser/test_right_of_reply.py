@@ -12,6 +12,7 @@ from email.header import decode_header, make_header
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from commitments.domain import replies
 from tests.alerts.conftest import _fresh_caches, eager_celery, smtp_sink  # noqa: F401
@@ -70,7 +71,7 @@ def test_a_company_replies_in_the_browser_and_readers_see_it(page, smtp_sink, sc
         page.get_by_label("Your name").fill("Jay Carney")
         page.get_by_label("Your role (optional)").fill("SVP Policy")
         page.get_by_role("button", name="Send the response").click()
-        assert page.get_by_role("heading", level=1).inner_text() == (
+        expect(page.get_by_role("heading", level=1)).to_have_text(
             "Thank you: we have your response"
         )
         page.screenshot(path=screenshot_dir / "reply-page-sent.png", full_page=True)
