@@ -168,9 +168,8 @@ def find(pledges, text, *, public=False):
     by_words = _matching(pledges, text)
     if by_words.exists():
         return Found(by_words)
-    # Nothing has these words: perhaps they are misspelt.
-    # Nothing matches, and the pages need not ask again: lists filtered by an empty
-    # queryset are answered without a query.
+    # Nothing has these words: perhaps they are misspelt. If not, the answer is an empty
+    # queryset, so the lists filtered by it are answered without a query.
     nothing = by_words.none()
     words = re.findall(r"\w+", text.lower())[:MAX_WORDS]
     if not words:

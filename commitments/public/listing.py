@@ -127,8 +127,9 @@ def filter_pledges(pledges, filters, *, prefix=""):
 
 
 def public_pledges(filters=None, pledges=None):
-    """Published pledges matching the timeline filters (year: any event the history holds in that year), with
-    their confirmed money annotated (``with_money``) for the exports and the API."""
+    """Published pledges matching the timeline filters (year: any event the history holds
+    in that year), with their confirmed money annotated (``with_money``) for the exports
+    and the API."""
     pledges = (Pledge.objects if pledges is None else pledges).published().with_money()
     filters = filters or {}
     pledges = filter_pledges(pledges, filters)
