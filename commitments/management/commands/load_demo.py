@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.domain import demo, workflow
-from commitments.models import Company, Disbursement, Pledge, PledgeEvent, Source
+from commitments.models import Company, Disbursement, Pledge, PledgeEvent, Source, search
 
 STORY_FIELDS = ("slug", "company", "sources", "deadline_move", "recipients", "payments")
 
@@ -20,6 +20,8 @@ class Command(BaseCommand):
         companies = {data["slug"]: self._company(data) for data in demo.COMPANIES}
         for data in demo.PLEDGES:
             self._pledge(data, companies[data["company"]])
+        # Misspellings of the demo's words are corrected from the first visit, not the first beat.
+        search.refresh_vocabulary()
         self.stdout.write(
             f"Demo data: {self.changes} change(s) ({Pledge.objects.count()} pledges in all)."
         )
