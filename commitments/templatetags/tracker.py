@@ -16,6 +16,7 @@ import re
 from html import escape as _escape
 
 from django import template
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -66,6 +67,30 @@ def status_label(status):
 def status_badge(status):
     """A pledge's status as the coloured badge every page shows it with."""
     return format_html('<span class="badge badge-{}">{}</span>', status, status_label(status))
+
+
+@register.filter
+def deadline_note(pledge):
+    """When a pledge is due, as every page says it: "Due 10 June 2021 — in 12 days",
+    "— overdue 3 days", "Was due …" (a final verdict), "No deadline"."""
+    if not pledge.deadline:
+        moved = getattr(pledge, "deadline_moves", 0)  # annotated by the lists that show it
+        label = "Extended with no end date" if moved else "No deadline"
+        return format_html('<span class="deadline">{}</span>', label)
+    due = calendar.human_date(pledge.deadline)
+    if pledge.is_overdue:
+        days = pledge.days_overdue
+        return format_html(
+            '<span class="deadline deadline-overdue">Due {} — overdue {} day{}</span>',
+            due,
+            days,
+            pluralize(days),
+        )
+    days = pledge.days_left
+    if days is not None:
+        when = "today" if days == 0 else f"in {days} day{pluralize(days)}"
+        return format_html('<span class="deadline">Due {} — {}</span>', due, when)
+    return format_html('<span class="deadline">Was due {}</span>', due)
 
 
 @register.simple_tag
