@@ -235,3 +235,11 @@ def test_the_beat_task_teaches_the_vocabulary_a_new_pledges_words(postgres):
     assert titles(Pledge.objects.search("xylofone", public=True)) == [
         "Xylophone lessons for every school"
     ]
+
+
+def test_new_vocabulary_words_go_straight_into_its_index(postgres):
+    # A GIN index's pending list is read whole by every lookup until VACUUM merges it: the
+    # first refresh after an import would make each misspelling cost a scan of every word.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'searchword_trgm'")
+        assert cursor.fetchone()[0] == ["fastupdate=off"]

@@ -131,7 +131,11 @@ VOCABULARY_INSTALL_SQL = [
     """,  # noqa: S608
     # Unique: what REFRESH ... CONCURRENTLY needs to leave the view readable meanwhile.
     f"CREATE UNIQUE INDEX searchword_word ON {VOCABULARY} (word)",
-    f"CREATE INDEX searchword_trgm ON {VOCABULARY} USING gin (word gin_trgm_ops)",
+    # fastupdate off: a refresh writes its new words into the index itself. With the default,
+    # they wait in the index's pending list, which every lookup reads whole until a VACUUM
+    # merges it: after the first refresh of 20k words, 30 ms a lookup instead of 0.1.
+    f"""CREATE INDEX searchword_trgm ON {VOCABULARY} USING gin (word gin_trgm_ops)
+    WITH (fastupdate = off)""",
 ]
 VOCABULARY_UNINSTALL_SQL = [f"DROP MATERIALIZED VIEW IF EXISTS {VOCABULARY}"]
 
