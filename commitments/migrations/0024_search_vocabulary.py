@@ -11,17 +11,13 @@ OLD_INDEXES = {
 
 
 def install_vocabulary(apps, schema_editor):
-    search.install_vocabulary(schema_editor)
-    if schema_editor.connection.vendor == "postgresql":
-        for name in OLD_INDEXES:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    drop_old = [f"DROP INDEX IF EXISTS {name}" for name in OLD_INDEXES]
+    search.execute_on_postgresql(schema_editor, [*search.VOCABULARY_INSTALL_SQL, *drop_old])
 
 
 def uninstall_vocabulary(apps, schema_editor):
-    search.uninstall_vocabulary(schema_editor)
-    if schema_editor.connection.vendor == "postgresql":
-        for name, target in OLD_INDEXES.items():
-            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+    restore_old = [f"CREATE INDEX IF NOT EXISTS {name} ON {on}" for name, on in OLD_INDEXES.items()]
+    search.execute_on_postgresql(schema_editor, [*search.VOCABULARY_UNINSTALL_SQL, *restore_old])
 
 
 class Migration(migrations.Migration):

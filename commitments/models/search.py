@@ -94,16 +94,19 @@ UNINSTALL_SQL = [
 ]
 
 
-def install(schema_editor):
+def execute_on_postgresql(schema_editor, statements):
+    """Run a migration's ``statements``; nothing on SQLite, which has no tsvector or pg_trgm."""
     if schema_editor.connection.vendor == "postgresql":
-        for statement in INSTALL_SQL:
+        for statement in statements:
             schema_editor.execute(statement)
+
+
+def install(schema_editor):
+    execute_on_postgresql(schema_editor, INSTALL_SQL)
 
 
 def uninstall(schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in UNINSTALL_SQL:
-            schema_editor.execute(statement)
+    execute_on_postgresql(schema_editor, UNINSTALL_SQL)
 
 
 # The misspelling vocabulary, pg_trgm's own recipe for spelling suggestions: the distinct
@@ -161,18 +164,6 @@ CORRECTION_SQL = CORRECTION_SQL.format(public_only="")
 # many words are similar to it and may prefer reading the whole vocabulary, computing a
 # similarity per row (60 ms a word at 20k words, against 0.2): the trigram index is the way in.
 CORRECTION_SETTINGS = ("SET LOCAL enable_seqscan = off",)
-
-
-def install_vocabulary(schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in VOCABULARY_INSTALL_SQL:
-            schema_editor.execute(statement)
-
-
-def uninstall_vocabulary(schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in VOCABULARY_UNINSTALL_SQL:
-            schema_editor.execute(statement)
 
 
 def refresh_vocabulary():
