@@ -88,6 +88,16 @@ def test_the_pledge_page_tells_the_original_deadline_and_the_extension(client, s
     assert "Deadline of 10 June 2021 extended with no end date" in history
 
 
+def test_every_list_says_a_lifted_deadline_was_extended_not_that_there_was_none(
+    client, swept, superuser
+):
+    extend_indefinitely(swept, superuser)
+    for url in ("/pledges/", swept.company.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "Extended with no end date" in html, url
+        assert "No deadline" not in html, url
+
+
 def test_the_timeline_feeds_and_api_agree_with_the_page(client, swept, superuser):
     extend_indefinitely(swept, superuser)
     assert "Deadline of 10 June 2021 passed" not in client.get("/").content.decode()

@@ -29,8 +29,9 @@ class PledgeListView(ListView):
     def get_queryset(self):
         self.form = timeline.PledgeFilterForm(self.request.GET)
         self.filters = self.form.filters()
+        # The moves tell a lifted deadline ("Extended with no end date") from none at all.
         return (
-            timeline.public_pledges(self.filters)
+            timeline.with_deadline_moves(timeline.public_pledges(self.filters))
             .select_related("company")
             .only(
                 "slug",
