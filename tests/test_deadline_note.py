@@ -39,7 +39,9 @@ def test_the_deadline_reads_as_the_day_it_is_where_the_tracker_is(deadline, stat
 def test_an_overdue_deadline_is_marked_for_the_eye():
     with time_machine.travel(NOW):
         html = note(deadline=dt.date(2021, 6, 30), status=Status.IN_PROGRESS)
-    assert html.startswith('<span class="deadline deadline-overdue">')
+    assert html == (
+        '<span class="deadline deadline-overdue">Due 30 June 2021 — overdue 1 day</span>'
+    )
 
 
 def test_no_deadline_says_whether_one_was_lifted():

@@ -15,12 +15,14 @@ On PostgreSQL:
   (``searchword_trgm``), and the corrected words are searched as above. "rekogniton" finds
   "Rekognition". The vocabulary is rebuilt with the whole-table files, at most once a
   minute after a change (``commitments.public.tasks``). With the bench's 100k pledges and
-  20k companies it holds 20k words; a lookup took 0.2 ms where reading the titles similar
-  to the text had taken 13 ms (the misspelt timeline search 58 → 47 ms in all), and a
-  refresh takes 1.3 s of the worker's time (on a machine where the timeline takes 13 ms).
+  20k companies it holds 20k words; on a machine where the timeline takes 13 ms, a lookup
+  took 0.1–0.2 ms where reading the titles similar to the text had taken 13 ms (the
+  misspelt timeline search 60.5 → 42.7 ms in a full bench run, README "Benchmarks"), and a
+  refresh takes 1.3 s of the worker's time (2.2 s from empty).
 
-So a search costs one query to learn whether the words match (and two more to correct
-them when they do not), plus the queries that use the matches, whatever their number.
+So a search costs one query to learn whether the words match (and, when they do not, one
+for the nearest words and one to check they find a pledge), plus the queries that use the
+matches, whatever their number.
 
 On SQLite (development) the fallback is ``icontains`` over title, summary and company name,
 unranked.
@@ -80,6 +82,7 @@ INSTALL_SQL = [
     # Existing rows: fire the pledge trigger once.
     "UPDATE commitments_pledge SET title = title",
     "CREATE INDEX pledge_search ON commitments_pledge USING gin (search_document)",
+    # The two trigram indexes served the first misspelling correction; 0024 drops them.
     "CREATE INDEX pledge_title_trgm ON commitments_pledge USING gin (title gin_trgm_ops)",
     "CREATE INDEX company_name_trgm ON commitments_company USING gin (name gin_trgm_ops)",
 ]
@@ -115,6 +118,9 @@ def uninstall(schema_editor):
 # letters (a common word's titles are thousands). ``public``: the word is in a published
 # title or the name of a company with a published pledge; only those correct a reader's search.
 # A materialized view, refreshed with the whole-table files (``refresh_vocabulary``).
+# Migration 0024 runs these statements. PostgreSQL will not change the type of a column a view
+# reads (pledge title, is_published, company_id; company name): a migration that does must
+# drop the view first and create it again after (VOCABULARY_UNINSTALL_SQL, then these).
 VOCABULARY = "commitments_searchword"
 VOCABULARY_INSTALL_SQL = [
     f"""
@@ -162,7 +168,7 @@ CORRECTION_SQL = CORRECTION_SQL.format(public_only="")
 
 # The typed word is a parameter of the lateral join, so the planner cannot estimate how
 # many words are similar to it and may prefer reading the whole vocabulary, computing a
-# similarity per row (60 ms a word at 20k words, against 0.2): the trigram index is the way in.
+# similarity per row (60 ms a word at 20k words, against 0.1): the trigram index is the way in.
 CORRECTION_SETTINGS = ("SET LOCAL enable_seqscan = off",)
 
 
@@ -209,15 +215,18 @@ def find(pledges, text, *, public=False):
         for setting in CORRECTION_SETTINGS:
             cursor.execute(setting)
         cursor.execute(PUBLIC_CORRECTION_SQL if public else CORRECTION_SQL, {"words": words})
-        corrected = " ".join(word for (word,) in cursor.fetchall())
-    if corrected == " ".join(words):
+        corrections = [word for (word,) in cursor.fetchall()]
+    offered = [new for typed, new in zip(words, corrections, strict=True) if new != typed]
+    if not offered:
         return Found(nothing)  # nothing near: no match
-    by_corrected = _matching(pledges, corrected)
-    # The vocabulary may be a minute old: a word it offers is shown only if it finds a
-    # pledge in ``pledges``, so a withdrawn draft's word never reaches a reader's page.
-    if not by_corrected.exists():
+    # The vocabulary may be a minute old: the words it offered are shown only if together
+    # they find a pledge in ``pledges``, so a withdrawn draft's word never reaches a reader's
+    # page. Plain words, all required: an "or" typed beside them must not make one optional.
+    offered_words = SearchQuery(" ".join(offered), search_type="plain", config=CONFIG)
+    if not pledges.filter(search_document=offered_words).exists():
         return Found(nothing)
-    return Found(by_corrected, corrected=corrected)
+    corrected = " ".join(corrections)
+    return Found(_matching(pledges, corrected), corrected=corrected)
 
 
 def _matching(pledges, text):
