@@ -262,3 +262,20 @@ def test_a_failed_vocabulary_refresh_is_tried_again_on_the_next_tick(postgres, m
     monkeypatch.setattr(search, "refresh_vocabulary", real_refresh)
     assert build_exports()["built"] is True  # the files waited for the vocabulary
     assert Pledge.objects.search("xylofone", public=True).exists()
+
+
+def test_a_pledge_published_while_the_vocabulary_is_rebuilt_is_learnt_on_the_next_tick(
+    postgres, monkeypatch
+):
+    real_refresh = search.refresh_vocabulary
+
+    def refresh_then_an_editor_publishes():
+        real_refresh()
+        PledgeFactory(title="Xylophone lessons for every school")
+
+    monkeypatch.setattr(search, "refresh_vocabulary", refresh_then_an_editor_publishes)
+    assert build_exports()["built"] is True
+    monkeypatch.setattr(search, "refresh_vocabulary", real_refresh)
+    assert not Pledge.objects.search("xylofone", public=True).exists()
+    assert build_exports()["built"] is True  # not "unchanged": the files' version was read first
+    assert Pledge.objects.search("xylofone", public=True).exists()

@@ -204,8 +204,12 @@ def _build_lock(directory):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def build_all(*, force=False):
+def build_all(*, force=False, version=None):
     """Build every whole-table file unless they are already of the current version.
+
+    ``version``: the content version to record, read by a caller before it read content of
+    its own for the same change (the beat task, for the search vocabulary): a change made in
+    between then leaves the version behind, and the next tick rebuilds both.
 
     Returns what it did: ``{"built": bool, "reason" or "version" and "seconds"}``.
     """
@@ -214,7 +218,7 @@ def build_all(*, force=False):
     with _build_lock(directory) as held:
         if not held:
             return {"built": False, "reason": "another build is running"}
-        version = caching.content_version()[0]
+        version = version or caching.content_version()[0]
         if not force and built_version(directory) == version:
             return {"built": False, "reason": "unchanged"}
         started = time.perf_counter()

@@ -22,9 +22,10 @@ from commitments.public import caching, exports
     name="commitments.build_exports", ignore_result=True, soft_time_limit=600, time_limit=660
 )
 def build_exports():
-    if exports.built_version() != caching.content_version()[0]:
+    version = caching.content_version()[0]  # before the vocabulary reads the content
+    if exports.built_version() != version:
         search.refresh_vocabulary()
-    result = exports.build_all()
+    result = exports.build_all(version=version)
     if result.get("reason") != "another build is running":
         # The files are current: /health reports them late when this stops happening.
         Heartbeat.record(Heartbeat.EXPORTS, timezone.now(), summary=result)
