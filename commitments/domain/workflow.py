@@ -274,7 +274,8 @@ def _save_money_change(current, pledge, reason):
 
 # Why the "payment confirmed" event was withdrawn; the correcting event says the rest.
 WITHDRAWN_PAYMENT = "Recorded in error."
-WITHDRAW_REASON_MAX = 300
+# The payment row keeps the reason: its column decides how long one may be.
+WITHDRAW_REASON_MAX = Disbursement._meta.get_field("withdrawn_reason").max_length
 
 
 @transaction.atomic
