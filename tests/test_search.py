@@ -123,6 +123,31 @@ def test_title_outranks_company_outranks_summary(postgres):
     assert titles(Pledge.objects.search("lumen")) == titles([in_title, in_company, in_summary])
 
 
+def test_the_page_ranks_the_newest_matches_best_first_and_says_how_many(
+    client, postgres, monkeypatch
+):
+    monkeypatch.setattr("commitments.public.listing.SEARCH_RANKED", 3)
+    oldest_in_title = PledgeFactory(title="Lumen lamps in every depot")
+    in_summary = PledgeFactory(title="Plant trees", summary="With Lumen partners.")
+    in_title = PledgeFactory(title="Lumen lighting for every office")
+    in_company = PledgeFactory(company=CompanyFactory(name="Lumen Corp"), title="Plant shrubs")
+    PledgeFactory(title="Lumen draft", is_published=False)
+
+    response = client.get("/", {"q": "lumen"})
+
+    # The three newest published matches are ranked (title > company > summary); the
+    # oldest is counted only as the "+".
+    assert titles(response.context["results"]) == [
+        in_title.title,
+        in_company.title,
+        in_summary.title,
+    ]
+    html = response.content.decode()
+    assert "3+ pledges match “lumen”" in html
+    assert "The 3 best of the 3 newest matches" in html
+    assert oldest_in_title.title not in html.split("</section>")[0]
+
+
 def refreshed():
     """The misspelling vocabulary rebuilt, as the beat task does after a change."""
     search.refresh_vocabulary()

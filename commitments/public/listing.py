@@ -9,7 +9,7 @@ no request counts the whole table.
 import datetime as dt
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from commitments.domain import calendar
@@ -153,19 +153,20 @@ def search_results(filters, size=SEARCH_RESULTS):
     The other filters narrow the search; its order (best first) is kept. Ranking reads
     every candidate, so a common word ranks its ``SEARCH_RANKED`` newest matches and the
     page says "500+": the cost stays that of 500 rows, not of a tenth of the table.
-    One query: the count comes with the ranking.
+
+    Two queries: the ranks of the newest matches, read in one pass of the primary key
+    index, then the ``size`` best rows with their company and money. Ranking and
+    counting in the same query as the rows read each candidate twice and joined its
+    company before keeping ten (10.4 ms of database time at bench scale; 5.7 + 0.5 ms so).
     """
     others = {k: v for k, v in filters.items() if k not in ("q", "search")}
     found = public_pledges(others, pledges=filters["search"])
-    newest = found.order_by("-pk").values("pk")[: SEARCH_RANKED + 1]
-    best = list(
-        found.filter(pk__in=newest)
-        .annotate(matches=Window(Count("*")))
-        .defer("summary", "success_criteria")
-        .select_related("company")[:size]
-    )
-    matches = best[0].matches if best else 0
-    return best, min(matches, SEARCH_RANKED), matches > SEARCH_RANKED
+    newest = list(found.order_by("-pk").values_list("pk", "search_rank")[: SEARCH_RANKED + 1])
+    ranked = sorted(newest[:SEARCH_RANKED], key=lambda row: (row[1], row[0]), reverse=True)
+    best_pks = [pk for pk, _rank in ranked[:size]]
+    # In the search's own order (best first), which is the order of ``ranked``.
+    best = found.filter(pk__in=best_pks).defer("summary", "success_criteria")
+    return list(best.select_related("company")), len(ranked), len(newest) > SEARCH_RANKED
 
 
 def public_events(filters=None):
