@@ -155,11 +155,16 @@ def measure(runs, pages=PAGES):
 
     Public pages are requested at a new URL each time (see ``fresh``): the figures are
     for a page-cache miss. Cached repeats are the throughput phase's ``timeline_cached``.
+
+    The timed requests go in rounds, one request of every page a round, so a burst of
+    other work on a shared machine slows every page a little rather than one page a lot:
+    each page can then be read against the timeline of the same run.
     """
     values = targets()
     anonymous, staff = _clients()
     results = {}
     serial = itertools.count()
+    timed = []  # (result, client, unique-URL function) of the pages timed in rounds
     for page in pages:
         result = {"url": None, "status": None, "note": page.note}
         results[page.name] = result
@@ -173,12 +178,11 @@ def measure(runs, pages=PAGES):
         def unique(url=url, page=page):
             return url if page.staff else fresh(url, next(serial))
 
-        timings = []
         if page.single:
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
                 response, content = _get(client, unique())
-            timings.append((time.perf_counter() - started) * 1000)
+            elapsed = (time.perf_counter() - started) * 1000
             # Now: every request start empties the connection's query log.
             result["queries"] = len(queries)
         else:
@@ -199,16 +203,26 @@ def measure(runs, pages=PAGES):
         if page.single:
             first = [_first_byte_ms(client, unique()) for _ in range(max(runs, 1))]
             result["first_byte_ms"] = round(statistics.median(first), 2)
-        if not page.single:
-            with CaptureQueriesContext(connection) as queries:
-                _get(client, unique())
-            result["queries"] = len(queries)
-            for _ in range(runs):
-                next_url = unique()
-                started = time.perf_counter()
-                _get(client, next_url)
-                timings.append((time.perf_counter() - started) * 1000)
-        result["p50_ms"] = round(statistics.median(timings), 2)
-        result["min_ms"] = round(min(timings), 2)
-        result["max_ms"] = round(max(timings), 2)
+            _record(result, [elapsed])
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            _get(client, unique())
+        result["queries"] = len(queries)
+        timed.append((result, client, unique))
+
+    timings = {id(result): [] for result, _client, _unique in timed}
+    for _ in range(runs):
+        for result, client, unique in timed:
+            next_url = unique()
+            started = time.perf_counter()
+            _get(client, next_url)
+            timings[id(result)].append((time.perf_counter() - started) * 1000)
+    for result, _client, _unique in timed:
+        _record(result, timings[id(result)])
     return values, results
+
+
+def _record(result, timings):
+    result["p50_ms"] = round(statistics.median(timings), 2)
+    result["min_ms"] = round(min(timings), 2)
+    result["max_ms"] = round(max(timings), 2)

@@ -30,7 +30,7 @@ PHASES = ("pages", "throughput", "sweep", "fanout", "linkcheck")
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data set")
-    parser.add_argument("--runs", type=int, default=7, help="runs per in-process figure (median)")
+    parser.add_argument("--runs", type=int, default=15, help="runs per in-process figure (median)")
     parser.add_argument(
         "--duration", type=float, default=5, help="seconds of load per target and round"
     )
