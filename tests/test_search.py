@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments.models import Company, Pledge, search
+from commitments.public.listing import FilterForm, search_results
 from commitments.public.tasks import build_exports
 from tests.bulk import populate
 from tests.conftest import require_or_skip
@@ -143,9 +144,14 @@ def test_the_page_ranks_the_newest_matches_best_first_and_says_how_many(
         in_summary.title,
     ]
     html = response.content.decode()
-    assert "3+ pledges match “lumen”" in html
-    assert "The 3 best of the 3 newest matches" in html
-    assert oldest_in_title.title not in html.split("</section>")[0]
+    results_box = html.split('class="search-results"')[1].split("</section>")[0]
+    assert "3+ pledges match “lumen”" in results_box
+    assert "The 3 best of the 3 newest matches" in results_box
+    assert oldest_in_title.title not in results_box
+    # Fewer shown than ranked: the best are chosen by rank, not by age.
+    filters = FilterForm({"q": "lumen"}).filters()
+    assert titles(search_results(filters, size=1)[0]) == [in_title.title]
+    assert titles(search_results(filters, size=2)[0]) == [in_title.title, in_company.title]
 
 
 def refreshed():

@@ -164,7 +164,9 @@ def search_results(filters, size=SEARCH_RESULTS):
     newest = list(found.order_by("-pk").values_list("pk", "search_rank")[: SEARCH_RANKED + 1])
     ranked = sorted(newest[:SEARCH_RANKED], key=lambda row: (row[1], row[0]), reverse=True)
     best_pks = [pk for pk, _rank in ranked[:size]]
-    # In the search's own order (best first), which is the order of ``ranked``.
+    # Shown in the search's own order, best first: on PostgreSQL that is the order of
+    # ``ranked``. SQLite ranks nothing (every rank 0): the newest by id are chosen, and
+    # shown newest announced first.
     best = found.filter(pk__in=best_pks).defer("summary", "success_criteria")
     return list(best.select_related("company")), len(ranked), len(newest) > SEARCH_RANKED
 
