@@ -186,7 +186,8 @@ def link_problem(request, now=None):
 
 
 def mark_opened(request):
-    """Note the first visit of the reply page (shown to staff as "opened")."""
+    """Note the first visit of the reply page (shown to staff as "Link visited", not as read:
+    mail scanners visit links too)."""
     ReplyRequest.objects.filter(pk=request.pk, opened_at__isnull=True).update(
         opened_at=timezone.now()
     )

@@ -7,7 +7,7 @@ It holds at most one ``Reply``. Its state is derived from its dates, never store
     cancelled  staff cancelled it (the link is dead)
     answered   a reply was submitted (whether or not staff published it)
     expired    the reply-by day ended unanswered ("no response")
-    opened     the reply page was visited
+    opened     the reply link was visited: by a person, or by a mail scanner checking it
     sent       none of the above yet
 
 Contacts are never public. A request is shown publicly only once it has concluded in a
@@ -86,7 +86,7 @@ class ReplyRequestQuerySet(models.QuerySet):
 class ReplyRequest(models.Model):
     class State(models.TextChoices):
         SENT = "sent", "Sent"
-        OPENED = "opened", "Opened"
+        OPENED = "opened", "Link visited"
         ANSWERED = "answered", "Answered"
         EXPIRED = "expired", "No response"
         CANCELLED = "cancelled", "Cancelled"
@@ -103,7 +103,13 @@ class ReplyRequest(models.Model):
     )
     # Bookkeeping (left out of the content-version triggers): first visit of the reply page,
     # and the contacts' one reminder.
-    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(
+        "link first visited",
+        null=True,
+        blank=True,
+        help_text="Email security scanners often visit links as a message arrives, so a visit "
+        "alone does not show that someone at the company read the request.",
+    )
     contacts_reminded_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     # Set once by the sweep when the reply-by day ended unanswered (staff are reminded once);

@@ -8,7 +8,7 @@ from django.core import mail
 from commitments.domain import replies, workflow
 from commitments.models import CompanyContact, PledgeEvent, Reply, ReplyRequest, Status
 from tests.factories import ReplyFactory, ReplyRequestFactory, SourceFactory
-from tests.replies.conftest import TODAY
+from tests.replies.conftest import TODAY, reply_path
 
 
 def test_editors_add_contacts_on_the_company_page_and_who_added_them_is_kept(
@@ -214,3 +214,20 @@ def test_the_request_page_offers_its_actions_not_a_save_button_that_does_nothing
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert 'name="_continue"' not in page.content.decode()
+
+
+def test_a_visited_link_reads_as_visited_not_as_read(editor_client, ask, client):
+    # Mail security scanners fetch links as a message arrives: staff must not take a visit
+    # for a person at the company having read the request.
+    request, outbox = ask()
+    client.get(reply_path(outbox[0]))
+    base = f"/admin/commitments/replyrequest/{request.pk}/"
+
+    page = editor_client.get(base + "change/").content.decode()
+    listing = editor_client.get("/admin/commitments/replyrequest/").content.decode()
+
+    assert "Link visited" in page
+    assert "Link visited" in listing
+    assert "Opened" not in page + listing
+    assert "Link first visited" in page
+    assert "does not show that someone at the company read the request" in page
