@@ -164,7 +164,7 @@ def measure(runs, pages=PAGES):
     anonymous, staff = _clients()
     results = {}
     serial = itertools.count()
-    timed = []  # (result, client, unique-URL function) of the pages timed in rounds
+    timed = []  # (result, client, unique-URL function, timings) of the pages timed in rounds
     for page in pages:
         result = {"url": None, "status": None, "note": page.note}
         results[page.name] = result
@@ -208,17 +208,16 @@ def measure(runs, pages=PAGES):
         with CaptureQueriesContext(connection) as queries:
             _get(client, unique())
         result["queries"] = len(queries)
-        timed.append((result, client, unique))
+        timed.append((result, client, unique, []))
 
-    timings = {id(result): [] for result, _client, _unique in timed}
     for _ in range(runs):
-        for result, client, unique in timed:
+        for _result, client, unique, timings in timed:
             next_url = unique()
             started = time.perf_counter()
             _get(client, next_url)
-            timings[id(result)].append((time.perf_counter() - started) * 1000)
-    for result, _client, _unique in timed:
-        _record(result, timings[id(result)])
+            timings.append((time.perf_counter() - started) * 1000)
+    for result, _client, _unique, timings in timed:
+        _record(result, timings)
     return values, results
 
 
