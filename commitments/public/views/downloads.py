@@ -51,7 +51,7 @@ def _calendar_all_live(request):
 @public_page
 def calendar_company(request, slug):
     company = get_object_or_404(Company.objects.public(), slug=slug)
-    pledges = Pledge.objects.published().with_deadline().filter(company=company)
+    pledges = company.pledges.published().with_deadline()
     return _calendar_response(
         pledges, name=f"{company.name} pledge deadlines", filename=f"{company.slug}.ics"
     )
@@ -63,7 +63,9 @@ def calendar_company(request, slug):
 def calendar_pledge(request, slug):
     pledges = Pledge.objects.published().with_deadline().filter(slug=slug)
     get_object_or_404(pledges.only("pk"))
-    return _calendar_response(pledges, name="Pledge deadline", filename=f"{slug}.ics")
+    return _calendar_response(
+        pledges.select_related("company"), name="Pledge deadline", filename=f"{slug}.ics"
+    )
 
 
 def _export_queryset(request):
