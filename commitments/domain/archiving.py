@@ -29,7 +29,6 @@ A worker that dies mid-attempt leaves the row claimed until the lease ends.
 """
 
 import dataclasses
-import email.utils
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -48,7 +47,6 @@ BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
 POLL = timedelta(seconds=20)
 MAX_ATTEMPTS = 10
-MAX_RETRY_AFTER = timedelta(days=1)
 
 
 def enabled():
@@ -80,19 +78,6 @@ def _headers():
     return headers
 
 
-def retry_after(value, now):
-    """A Retry-After header (seconds or an HTTP date) as a wait; a minute if unreadable."""
-    value = (value or "").strip()
-    if value.isdigit():
-        wait = timedelta(seconds=int(value))
-    else:
-        try:
-            wait = email.utils.parsedate_to_datetime(value) - now
-        except (TypeError, ValueError):
-            wait = timedelta(minutes=1)
-    return max(timedelta(seconds=1), min(wait, MAX_RETRY_AFTER))
-
-
 def _call(url, *, extra_headers=None, **kwargs):
     """One request to the archive service; its JSON answer, or _Failure / _RateLimited."""
     try:
@@ -105,7 +90,7 @@ def _call(url, *, extra_headers=None, **kwargs):
     except fetching.FetchError as exc:
         raise _Failure(f"The archive could not be reached: {exc}") from exc
     if response.status == 429:
-        raise _RateLimited(retry_after(response.headers.get("retry-after"), timezone.now()))
+        raise _RateLimited(fetching.retry_after(response, timezone.now()))
     if not 200 <= response.status < 300:
         raise _Failure(f"The archive answered HTTP {response.status}.")
     try:

@@ -24,12 +24,14 @@ for those names alone: a redirect to "127.0.0.1" is still refused when only "loc
 is listed.
 """
 
+import email.utils
 import functools
 import ipaddress
 import socket
 import ssl
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import certifi
@@ -38,6 +40,8 @@ from django.conf import settings
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 CHUNK = 64 * 1024
+# The longest a site's 429 may ask us to wait before its host hears from us again.
+MAX_RETRY_AFTER = timedelta(days=1)
 
 
 class FetchError(Exception):
@@ -282,11 +286,25 @@ def check(url, *, before_request=None):
     """Is ``url`` still there? HEAD first; a server that will not answer HEAD properly gets
     a GET for the first bytes only (Range), and the body is cut off at the size cap."""
     response = fetch(url, method="HEAD", read_body=False, before_request=before_request)
-    if 200 <= response.status < 300:
-        return response
+    if 200 <= response.status < 300 or response.status == 429:
+        return response  # a 429 asks us to wait: no GET straight after it
     # Many servers answer HEAD with 403/404/405/501 yet serve GET; only a GET can tell.
     return fetch(
         url,
         headers={"Range": f"bytes=0-{settings.TRACKER_FETCH_MAX_BYTES - 1}"},
         before_request=before_request,
     )
+
+
+def retry_after(fetched, now):
+    """How long a 429 asks us to wait: its Retry-After (seconds or an HTTP date), a minute
+    when it has none or it cannot be read, at least a second and at most a day."""
+    value = (fetched.headers.get("retry-after") or "").strip()
+    if value.isdigit():
+        wait = timedelta(seconds=int(value))
+    else:
+        try:
+            wait = email.utils.parsedate_to_datetime(value) - now
+        except (TypeError, ValueError):
+            wait = timedelta(minutes=1)
+    return max(timedelta(seconds=1), min(wait, MAX_RETRY_AFTER))

@@ -11,7 +11,10 @@ Politeness: every request (HEAD, the GET after it, each redirect) first takes a 
 its host's budget (``take_request``): at most ``TRACKER_LINKCHECK_PER_HOST_PER_MINUTE``
 requests to one host in any 60 seconds, counted in the database (``HostBudget``, row
 locked), so the limit holds across workers. A source whose host has no budget left waits
-for a later run; nothing is recorded for it.
+for a later run; nothing is recorded for it. A site that answers 429 has its host's
+budget spent until its Retry-After (a minute if it gives none, a day at most,
+``hold_host``); that source, which the answer says nothing about, is looked at again the
+next day.
 
 One run (``check_due_sources``, beat runs it every minute):
 1. List the due sources (``next_check_at`` has come), oldest first, in keyset pages.
@@ -127,7 +130,11 @@ def _outcome(url):
     except fetching.FetchError as exc:
         return False, None, str(exc)[:500], ""
     if result.status == 429:
-        return None, 429, "Rate limited by the site (429).", result.url
+        # The site as a whole asked us to wait, not just for this page: no worker sends its
+        # host anything before then (the rest of this run defers its sources).
+        wait = fetching.retry_after(result, timezone.now()).total_seconds()
+        hold_host(host_of(result.url), wait)
+        return None, 429, f"Rate limited by the site (429): asked to wait {wait:.0f} s.", result.url
     ok = 200 <= result.status < 300
     error = "" if ok else f"HTTP {result.status}"
     return ok, result.status, error, result.url

@@ -125,12 +125,6 @@ def test_a_429_is_waited_out_as_its_retry_after_says(archive, pledge, clock):
     assert len(archive.seen) == 2
 
 
-def test_an_http_date_retry_after_is_understood():
-    now = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
-    assert archiving.retry_after("Mon, 02 Mar 2026 12:05:00 GMT", now) == dt.timedelta(minutes=5)
-    assert archiving.retry_after("soon", now) == dt.timedelta(minutes=1)
-
-
 def test_a_copy_typed_by_staff_is_kept_as_is(archive, pledge, clock):
     typed = "https://archive.ph/AbCdE"
     source = SourceFactory(pledge=pledge, url=STORY, archive_url=typed)

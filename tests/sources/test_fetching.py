@@ -1,8 +1,10 @@
 """The fetcher against real local servers: redirects, timeouts, size cap, and refusals."""
 
+import datetime as dt
 import socket
 import time
 
+import httpx
 import pytest
 
 from commitments.domain import fetching
@@ -35,6 +37,29 @@ def test_a_missing_page_answers_404_after_trying_a_ranged_get(web):
     assert result.status == 404
     assert [s.method for s in web.seen] == ["HEAD", "GET"]
     assert web.seen[1].headers["Range"] == "bytes=0-1048575"
+
+
+def test_a_429_to_head_is_the_answer_no_get_follows_it(web):
+    web.route("/article", page(429, b"slow down", {"Retry-After": "120"}))
+
+    result = fetching.check(web.url("/article"))
+
+    assert result.status == 429
+    assert [s.method for s in web.seen] == ["HEAD"]
+
+
+def test_a_429s_wait_is_its_retry_after_in_seconds_or_as_a_date_within_bounds():
+    now = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+    def asked(value):
+        headers = httpx.Headers({} if value is None else {"Retry-After": value})
+        return fetching.retry_after(fetching.Fetched(429, "https://x.example/", headers), now)
+
+    assert asked("120") == dt.timedelta(minutes=2)
+    assert asked("Mon, 02 Mar 2026 12:05:00 GMT") == dt.timedelta(minutes=5)
+    assert asked("soon") == asked(None) == dt.timedelta(minutes=1)  # unreadable or absent
+    assert asked("0") == dt.timedelta(seconds=1)
+    assert asked("31536000") == dt.timedelta(days=1)  # a year asked: a day given
 
 
 def test_three_redirects_are_followed_to_the_final_url(web):

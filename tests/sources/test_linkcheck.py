@@ -188,6 +188,35 @@ def test_other_hosts_are_checked_while_one_waits_for_its_budget(web, pledge, set
     assert fresh(other).last_status == 200
 
 
+def test_a_site_that_answers_429_hears_nothing_more_from_us_until_its_retry_after(
+    web, pledge, settings, clock
+):
+    settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE = 10
+    settings.TRACKER_FETCH_ALLOWED_HOSTS = ["localhost", "127.0.0.1"]  # two hosts
+    web.route("/first", page(429, b"slow down", {"Retry-After": "300"}))
+    web.route("*", page(200))
+    first = SourceFactory(pledge=pledge, url=web.url("/first"))
+    same_site = [SourceFactory(pledge=pledge, url=web.url(f"/s{n}")) for n in range(3)]
+    other_site = SourceFactory(pledge=pledge, url=web.url("/other", host="127.0.0.1"))
+
+    report = linkcheck.check_due_sources()
+
+    assert (report.checked, report.deferred) == (2, 3)
+    assert [(s.method, s.path) for s in web.seen] == [("HEAD", "/first"), ("HEAD", "/other")]
+    first = fresh(first)
+    assert (first.last_status, first.first_failed_at) == (429, None)  # not counted as failing
+    assert first.last_error == "Rate limited by the site (429): asked to wait 300 s."
+    assert fresh(other_site).last_status == 200
+
+    # Any run, a second before the wait is over: still nothing for that site.
+    clock.move_to(START + dt.timedelta(seconds=299))
+    assert linkcheck.check_due_sources().deferred == 3
+    assert len(web.seen) == 2
+    clock.move_to(START + dt.timedelta(seconds=301))
+    assert linkcheck.check_due_sources().checked == 3
+    assert all(fresh(source).last_status == 200 for source in same_site)
+
+
 class WorkerKilled(BaseException):
     """Stands for the worker process dying (not an exception the run could catch)."""
 
