@@ -37,7 +37,7 @@ def production_env(database_url, static_root):
         "TRACKER_STAFF_EMAILS": "staff@bench.invalid",
         # The run's own queue folder: no broker service needed, and nothing outside the run
         # can take its tasks. The fan-out's workers look at it every 50 ms.
-        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_BROKER_URL": "filesystem://localhost/",
         "CELERY_QUEUE_DIR": str(Path(static_root).parent / "celery"),
         "CELERY_POLLING_INTERVAL": "0.05",
         "STATIC_ROOT": str(static_root),

@@ -210,7 +210,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Commitment Tracker <
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis in production, the filesystem transport for a server-less checkout.
-CELERY_BROKER_URL = _dev_default("CELERY_BROKER_URL", "filesystem://")
+# The transport ignores the host; naming one stops kombu warning on every connection
+# that none was supplied.
+CELERY_BROKER_URL = _dev_default("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # A separate folder lets a test run its own worker without touching var/.
     _queue_dir = Path(env.str("CELERY_QUEUE_DIR", default=str(VAR_DIR / "celery")))

@@ -81,7 +81,7 @@ def test_a_database_crash_mid_fan_out_repeats_at_most_the_window_and_loses_nothi
         "DJANGO_ENV": "development",
         "DATABASE_URL": cluster.url("tracker"),
         "CONN_MAX_AGE": "60",  # production's: connections outlive the crash and must be replaced
-        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_BROKER_URL": "filesystem://localhost/",
         "CELERY_QUEUE_DIR": str(tmp_path / "queue"),
         "CELERY_POLLING_INTERVAL": "0.1",
         "TRACKER_DELIVERY_BATCH_SIZE": "100",

@@ -65,7 +65,7 @@ def app_env(tmp_path, database_url):
         DEFAULT_FROM_EMAIL="Commitment Tracker <tracker@example.org>",
         EMAIL_TIMEOUT="5",
         CELERY_QUEUE_DIR=str(tmp_path / "queue"),
-        CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", "filesystem://"),
+        CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/"),
     )
     # The demo's real pledges have no deadline left to pass (README: "See a reminder go out"),
     # so, as the README shows a newcomer, log one whose deadline has passed.
