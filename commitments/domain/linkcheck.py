@@ -130,14 +130,21 @@ def _outcome(url):
     except fetching.FetchError as exc:
         return False, None, str(exc)[:500], ""
     if result.status == 429:
-        # The site as a whole asked us to wait, not just for this page: no worker sends its
-        # host anything before then (the rest of this run defers its sources).
-        wait = fetching.retry_after(result, timezone.now()).total_seconds()
-        hold_host(host_of(result.url), wait)
+        wait = _wait_as_asked(result)
         return None, 429, f"Rate limited by the site (429): asked to wait {wait:.0f} s.", result.url
     ok = 200 <= result.status < 300
     error = "" if ok else f"HTTP {result.status}"
     return ok, result.status, error, result.url
+
+
+def _wait_as_asked(answer):
+    """Hold the host of a 429 until its Retry-After, and return the wait in seconds.
+
+    The site as a whole asked us to wait, not just for this page: no worker sends its host
+    anything before then (the rest of this run defers its sources)."""
+    wait = fetching.retry_after(answer, timezone.now()).total_seconds()
+    hold_host(host_of(answer.url), wait)
+    return wait
 
 
 def record(source, ok, status, error, final_url, now):
@@ -178,6 +185,8 @@ def _check_archived_copy(source):
         verdict = str(exc)
     else:
         verdict = f"HTTP {result.status}"
+        if result.status == 429:
+            _wait_as_asked(result)
     Source.objects.filter(pk=source.pk).update(archive_check=verdict[:200])
 
 

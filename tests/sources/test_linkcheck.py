@@ -261,6 +261,29 @@ def test_an_archived_copy_is_checked_in_the_same_pass(web, pledge, clock):
     assert fresh(source).archive_check == "HTTP 404"
 
 
+def test_an_archive_that_answers_429_is_not_asked_again_before_its_retry_after(
+    web, pledge, settings, clock
+):
+    settings.TRACKER_FETCH_ALLOWED_HOSTS = ["localhost", "127.0.0.1"]  # sites, archive
+    web.route("/web/1/story", page(429, b"slow down", {"Retry-After": "600"}))
+    web.route("*", page(200))
+    for n in range(2):
+        SourceFactory(
+            pledge=pledge,
+            url=web.url(f"/story{n}"),
+            archive_url=web.url(f"/web/{n + 1}/story", host="127.0.0.1"),
+        )
+
+    linkcheck.check_due_sources()
+
+    archive_requests = [seen.path for seen in web.seen if seen.path.startswith("/web/")]
+    assert archive_requests == ["/web/1/story"]
+    assert list(Source.objects.order_by("pk").values_list("archive_check", flat=True)) == [
+        "HTTP 429",
+        "",
+    ]
+
+
 def test_a_corrected_url_is_checked_afresh(web, pledge, clock):
     source = SourceFactory(pledge=pledge, url=web.url("/old"))
     Source.objects.filter(pk=source.pk).update(
