@@ -300,8 +300,9 @@ def retry_after(fetched, now):
     """How long a 429 asks us to wait: its Retry-After (seconds or an HTTP date), a minute
     when it has none or it cannot be read, at least a second and at most a day."""
     value = (fetched.headers.get("retry-after") or "").strip()
-    if value.isdigit():
-        wait = timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        # Any site can send this: too many digits would overflow timedelta (or int()).
+        wait = MAX_RETRY_AFTER if len(value) > 9 else timedelta(seconds=int(value))
     else:
         try:
             wait = email.utils.parsedate_to_datetime(value) - now

@@ -13,8 +13,8 @@ requests to one host in any 60 seconds, counted in the database (``HostBudget``,
 locked), so the limit holds across workers. A source whose host has no budget left waits
 for a later run; nothing is recorded for it. A site that answers 429 has its host's
 budget spent until its Retry-After (a minute if it gives none, a day at most,
-``hold_host``); that source, which the answer says nothing about, is looked at again the
-next day.
+``hold_host``); that source, which the answer says nothing about, is looked at again
+within a day and is not counted as failing.
 
 One run (``check_due_sources``, beat runs it every minute):
 1. List the due sources (``next_check_at`` has come), oldest first, in keyset pages.
@@ -130,14 +130,14 @@ def _outcome(url):
     except fetching.FetchError as exc:
         return False, None, str(exc)[:500], ""
     if result.status == 429:
-        wait = _wait_as_asked(result)
+        wait = _hold_host_as_asked(result)
         return None, 429, f"Rate limited by the site (429): asked to wait {wait:.0f} s.", result.url
     ok = 200 <= result.status < 300
     error = "" if ok else f"HTTP {result.status}"
     return ok, result.status, error, result.url
 
 
-def _wait_as_asked(answer):
+def _hold_host_as_asked(answer):
     """Hold the host of a 429 until its Retry-After, and return the wait in seconds.
 
     The site as a whole asked us to wait, not just for this page: no worker sends its host
@@ -186,7 +186,9 @@ def _check_archived_copy(source):
     else:
         verdict = f"HTTP {result.status}"
         if result.status == 429:
-            _wait_as_asked(result)
+            # Copies usually live on the archive's own host: this holds the archiver too,
+            # which is what the 429 asks.
+            verdict += f": asked to wait {_hold_host_as_asked(result):.0f} s"
     Source.objects.filter(pk=source.pk).update(archive_check=verdict[:200])
 
 

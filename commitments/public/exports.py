@@ -103,12 +103,14 @@ def json_chunks(pledges):
 def calendar_pledges(pledges):
     """``pledges`` with what ``ics.build_calendar`` writes, and only that.
 
-    Each pledge's company comes with it from the caller: ``select_related("company")``,
-    or one company's related manager (``company.pledges``), which sets that company on
-    every row without a join (7–9 % off the biggest company's calendar).
+    Each pledge's company comes with it from the caller: ``select_related("company")``
+    (its name alone is read), or one company's related manager (``company.pledges``),
+    which sets that company on every row without a join.
     """
     fields = ["company", "title", "slug", "success_criteria", "category", "status", "deadline"]
-    return pledges.only(*fields, "updated_at", "version").order_by("deadline", "pk")
+    return pledges.only(*fields, "updated_at", "version", "company__name").order_by(
+        "deadline", "pk"
+    )
 
 
 def site_calendar():

@@ -24,7 +24,8 @@ LINE_OCTETS = 75
 
 
 def build_calendar(pledges, *, name, description=""):
-    """The calendar (bytes) of ``pledges``, whose ``company`` is selected with them."""
+    """The calendar (bytes) of ``pledges``, each with its ``company`` already loaded
+    (``exports.calendar_pledges`` says how)."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

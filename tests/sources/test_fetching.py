@@ -60,6 +60,9 @@ def test_a_429s_wait_is_its_retry_after_in_seconds_or_as_a_date_within_bounds():
     assert asked("soon") == asked(None) == dt.timedelta(minutes=1)  # unreadable or absent
     assert asked("0") == dt.timedelta(seconds=1)
     assert asked("31536000") == dt.timedelta(days=1)  # a year asked: a day given
+    assert asked("9" * 5000) == asked("99999999999999") == dt.timedelta(days=1)
+    # "²" (as a server's bytes may decode) is a digit to Unicode, not a number of seconds.
+    assert asked("²".encode("latin-1")) == dt.timedelta(minutes=1)
 
 
 def test_three_redirects_are_followed_to_the_final_url(web):

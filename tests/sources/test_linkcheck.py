@@ -279,9 +279,14 @@ def test_an_archive_that_answers_429_is_not_asked_again_before_its_retry_after(
     archive_requests = [seen.path for seen in web.seen if seen.path.startswith("/web/")]
     assert archive_requests == ["/web/1/story"]
     assert list(Source.objects.order_by("pk").values_list("archive_check", flat=True)) == [
-        "HTTP 429",
+        "HTTP 429: asked to wait 600 s",
         "",
     ]
+    # The archive's host stays held, for every worker, until the wait is over.
+    clock.move_to(START + dt.timedelta(seconds=599))
+    assert not linkcheck.take_request("127.0.0.1")
+    clock.move_to(START + dt.timedelta(seconds=601))
+    assert linkcheck.take_request("127.0.0.1")
 
 
 def test_a_corrected_url_is_checked_afresh(web, pledge, clock):
