@@ -80,6 +80,15 @@ class SourceAdmin(HistoryAdmin):
             return format_html('<span class="tracker-badge soon">failing</span> {}', reason)
         if source.last_checked_at is None:
             return "not checked yet"
+        if source.last_status == 429:
+            # The site asked us to wait: this check says nothing either way.
+            if source.last_ok_at:
+                seen = format_html("Last seen working {}.", tracker_time(source.last_ok_at))
+            else:
+                seen = "Not seen working yet."
+            return format_html(
+                '<span class="tracker-badge">not known</span> {} {}', source.last_error, seen
+            )
         return "working"
 
     @admin.display(description="archived copy")

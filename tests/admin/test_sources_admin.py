@@ -56,6 +56,28 @@ def test_the_broken_sources_filter_lists_only_broken_ones_with_the_reason(review
     assert "Timed out (ReadTimeout)." in failing_page
 
 
+def test_a_site_that_rate_limited_the_check_reads_as_not_known_not_as_working(
+    reviewer_client, pledge
+):
+    asked_to_wait = SourceFactory(pledge=pledge, title="Busy newsroom")
+    Source.objects.filter(pk=asked_to_wait.pk).update(
+        last_checked_at=timezone.now(),
+        last_status=429,
+        last_error="Rate limited by the site (429): asked to wait 3600 s.",
+    )
+
+    page = reviewer_client.get("/admin/commitments/source/").content.decode()
+
+    assert (
+        '<td class="field-link_status"><span class="tracker-badge">not known</span> Rate limited '
+        "by the site (429): asked to wait 3600 s. Not seen working yet.</td>" in page
+    )
+
+    Source.objects.filter(pk=asked_to_wait.pk).update(last_ok_at=timezone.now())
+    page = reviewer_client.get("/admin/commitments/source/").content.decode()
+    assert "asked to wait 3600 s. Last seen working " in page
+
+
 def test_the_source_page_shows_what_the_checker_found(reviewer_client, pledge):
     source = _broken(pledge, "Deleted press release")
 
