@@ -563,7 +563,9 @@ def sweep_filler(sizes, seed=9):
             yield {
                 "id": pk,
                 "company_id": 1 + int(n_companies * rng.random() ** 2),
-                "title": f"Sweep-scale pledge {pk}",
+                # Words from the same lists as the published set: a vocabulary rebuilt at this
+                # size holds what titles at scale would, not one number per row.
+                "title": f"{rng.choice(VERBS)} {rng.choice(OBJECTS)}",
                 "slug": f"sweep-scale-pledge-{pk}",
                 "success_criteria": "Synthetic row for the sweep measurement.",
                 "category": "other",

@@ -22,7 +22,7 @@ LOAD_TARGETS = ("static", "timeline", "timeline_cached", "pledge")
 LOAD_FIGURES = ("rps", "http_p50_ms", "http_p99_ms", "rps_ratio_to_static", "errors")
 SWEEP_FIGURES = (
     "ms", "planning_ms", "uses_index", "plan", "pledges", "due", "fetch_ms",
-    "function", "function_ms", "function_queries", "function_note", "due_after",
+    "function", "function_ms", "function_queries", "function_note", "due_after", "vocabulary_s",
 )  # fmt: skip
 LINKCHECK_FIGURES = (
     "sources", "checked", "hosts", "per_host_limit", "bound_per_min", "seconds",
@@ -241,6 +241,7 @@ def table(flat):
             f"  sweep function: {flat['sweep_1m.function'] or '—'} "
             f"{_fmt(flat['sweep_1m.function_ms'], ',.1f')} ms, "
             f"{_fmt(flat['sweep_1m.function_queries'], 'd')} queries {flat['sweep_1m.function_note'] or ''}",
+            f"  search vocabulary rebuilt at this size: {_fmt(flat.get('sweep_1m.vocabulary_s'))} s",
         ]
     if flat.get("fanout_10k.recipients") is not None:
         lines += [

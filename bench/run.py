@@ -159,6 +159,13 @@ def _run(args, workspace):
         generate.sweep_filler(sizes)
         phases.start("sweep", "sweep")
         figures["sweep"] = sweep.measure(args.runs)
+        from commitments.models import search
+
+        # What the beat task does after a change, at this size: readers use the old one meanwhile.
+        phases.start("vocabulary", "the search vocabulary at the sweep's size")
+        started_vocabulary = time.perf_counter()
+        search.refresh_vocabulary()
+        figures["sweep"]["vocabulary_s"] = round(time.perf_counter() - started_vocabulary, 2)
 
     if "fanout" not in args.skip:
         from bench import fanout
