@@ -21,7 +21,7 @@ One attempt on one source (``archive_once``):
    (public: the content version moves) and clears the rest.
 4. Anything else is written on the row, visible in the admin: "still capturing" polls
    again soon; a 429 waits for its Retry-After, and so does every other source (the
-   archive host's budget is spent until then, ``linkcheck.hold_host``); a failure waits ``BACKOFF`` ×2 per attempt
+   archive host's budget is spent until then, ``linkcheck.hold_host_as_asked``); a failure waits ``BACKOFF`` ×2 per attempt
    (≤ ``MAX_BACKOFF``) and after ``MAX_ATTEMPTS`` stops (staff can "archive now").
 The returned ``retry_in`` is what the Celery task retries with; the row holds the same
 due time, so the minute sweep (``archive_due_sources``) picks up any retry the broker lost.
@@ -90,7 +90,8 @@ def _call(url, *, extra_headers=None, **kwargs):
     except fetching.FetchError as exc:
         raise _Failure(f"The archive could not be reached: {exc}") from exc
     if response.status == 429:
-        raise _RateLimited(fetching.retry_after(response, timezone.now()))
+        # The archive as a whole asked us to wait, not just for this page.
+        raise _RateLimited(linkcheck.hold_host_as_asked(response))
     if not 200 <= response.status < 300:
         raise _Failure(f"The archive answered HTTP {response.status}.")
     try:
@@ -158,10 +159,6 @@ def archive_once(source_id):
         mine.update(archive_due_at=now + timedelta(minutes=1))
         return Outcome("busy", retry_in=60)
     except _RateLimited as exc:
-        # The archive as a whole asked us to wait, not just for this page.
-        linkcheck.hold_host(
-            linkcheck.host_of(settings.TRACKER_ARCHIVE_URL), exc.wait.total_seconds()
-        )
         mine.update(archive_due_at=timezone.now() + exc.wait, archive_error=str(exc))
         return Outcome("rate-limited", retry_in=exc.wait.total_seconds())
     except _Failure as exc:

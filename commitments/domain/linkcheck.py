@@ -13,7 +13,7 @@ requests to one host in any 60 seconds, counted in the database (``HostBudget``,
 locked), so the limit holds across workers. A source whose host has no budget left waits
 for a later run; nothing is recorded for it. A site that answers 429 has its host's
 budget spent until its Retry-After (a minute if it gives none, a day at most,
-``hold_host``); that source, which the answer says nothing about, is looked at again
+``hold_host_as_asked``); that source, which the answer says nothing about, is looked at again
 within a day and is not counted as failing.
 
 One run (``check_due_sources``, beat runs it every minute):
@@ -130,20 +130,20 @@ def _outcome(url):
     except fetching.FetchError as exc:
         return False, None, str(exc)[:500], ""
     if result.status == 429:
-        wait = _hold_host_as_asked(result)
+        wait = hold_host_as_asked(result).total_seconds()
         return None, 429, f"Rate limited by the site (429): asked to wait {wait:.0f} s.", result.url
     ok = 200 <= result.status < 300
     error = "" if ok else f"HTTP {result.status}"
     return ok, result.status, error, result.url
 
 
-def _hold_host_as_asked(answer):
-    """Hold the host of a 429 until its Retry-After, and return the wait in seconds.
+def hold_host_as_asked(answer):
+    """Hold the host of a 429 until its Retry-After, and return the wait (a timedelta).
 
     The site as a whole asked us to wait, not just for this page: no worker sends its host
-    anything before then (the rest of this run defers its sources)."""
-    wait = fetching.retry_after(answer, timezone.now()).total_seconds()
-    hold_host(host_of(answer.url), wait)
+    anything before then (a link-check run defers its other sources, the archiver waits)."""
+    wait = fetching.retry_after(answer, timezone.now())
+    hold_host(host_of(answer.url), wait.total_seconds())
     return wait
 
 
@@ -188,7 +188,7 @@ def _check_archived_copy(source):
         if result.status == 429:
             # Copies usually live on the archive's own host: this holds the archiver too,
             # which is what the 429 asks.
-            verdict += f": asked to wait {_hold_host_as_asked(result):.0f} s"
+            verdict += f": asked to wait {hold_host_as_asked(result).total_seconds():.0f} s"
     Source.objects.filter(pk=source.pk).update(archive_check=verdict[:200])
 
 
