@@ -182,6 +182,28 @@ def test_search_results_keep_the_lists_order_not_the_rank(reviewer_client, compa
     assert titles(o=str(columns.index("title"))) == ["A Rekognition audit", "Bias review"]
 
 
+def test_the_list_shows_a_screenful_of_pledges_a_page_and_the_search_pages_on(
+    reviewer_client, company
+):
+    for day in range(1, 31):
+        PledgeFactory(
+            company=company, title=f"Rekognition {day}", announced_on=dt.date(2021, 6, day)
+        )
+
+    def page(**params):
+        return reviewer_client.get(reverse(CHANGELIST), {"q": "rekognition", **params})
+
+    first = page().context["cl"]
+    assert (len(first.result_list), first.result_count) == (25, 30)
+    assert first.result_list[0].title == "Rekognition 30"
+    # The second page holds the rest, and its row links still lead back to this search.
+    second = page(p="2")
+    assert [p.title for p in second.context["cl"].result_list] == [
+        f"Rekognition {day}" for day in range(5, 0, -1)
+    ]
+    assert "_changelist_filters=q%3Drekognition" in second.text
+
+
 def test_search_and_a_filter_together(reviewer_client, company):
     PledgeFactory(company=company, title="Rekognition, late", deadline=dt.date(2021, 1, 2))
     PledgeFactory(company=company, title="Rekognition, later", deadline=dt.date(2022, 1, 2))
