@@ -16,16 +16,23 @@ tests parse every feed back with ``icalendar``.
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 
 from commitments.domain import calendar, site
 from commitments.models.pledges import CATEGORY_LABELS, STATUS_LABELS
 
 LINE_OCTETS = 75
 
+# What an event is written from: ``exports.calendar_pledges`` reads these for each pledge.
+CALENDAR_COLUMNS = (
+    "pk", "slug", "title", "success_criteria", "category", "status", "deadline",
+    "updated_at", "version", "company__name",
+)  # fmt: skip
+
 
 def build_calendar(pledges, *, name, description=""):
-    """The calendar (bytes) of ``pledges``, each with its ``company`` already loaded
-    (``exports.calendar_pledges`` says how)."""
+    """The calendar (bytes) of ``pledges``: rows of ``CALENDAR_COLUMNS``, as
+    ``exports.calendar_pledges`` reads them."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -48,24 +55,26 @@ def build_calendar(pledges, *, name, description=""):
 
 
 def _event(pledge, host):
-    url = settings.SITE_URL + pledge.get_absolute_url()
-    stamp = pledge.updated_at or calendar.start_of_day(calendar.today())
+    url = settings.SITE_URL + reverse("commitments:pledge", kwargs={"slug": pledge["slug"]})
+    stamp = pledge["updated_at"] or calendar.start_of_day(calendar.today())
+    deadline, status, category = pledge["deadline"], pledge["status"], pledge["category"]
+    summary = f"Deadline: {pledge['company__name']} — {pledge['title']}"
     details = (
-        f"Status: {STATUS_LABELS.get(pledge.status, pledge.status)}.\n"
-        f"What would count as kept: {pledge.success_criteria}\n\n{url}"
+        f"Status: {STATUS_LABELS.get(status, status)}.\n"
+        f"What would count as kept: {pledge['success_criteria']}\n\n{url}"
     )
     return [
         "BEGIN:VEVENT",
-        f"UID:pledge-{pledge.pk}-deadline@{host}",
+        f"UID:pledge-{pledge['pk']}-deadline@{host}",
         f"DTSTAMP:{stamp.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
-        f"DTSTART;VALUE=DATE:{pledge.deadline:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{pledge.deadline + dt.timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{text(f'Deadline: {pledge.company.name} — {pledge.title}')}",
+        f"DTSTART;VALUE=DATE:{deadline:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{deadline + dt.timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{text(summary)}",
         f"DESCRIPTION:{text(details)}",
         f"URL:{url}",
-        f"SEQUENCE:{pledge.version}",
+        f"SEQUENCE:{pledge['version']}",
         "TRANSP:TRANSPARENT",
-        f"CATEGORIES:{text(CATEGORY_LABELS.get(pledge.category, pledge.category))}",
+        f"CATEGORIES:{text(CATEGORY_LABELS.get(category, category))}",
         "END:VEVENT",
     ]
 

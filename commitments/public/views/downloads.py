@@ -63,9 +63,7 @@ def calendar_company(request, slug):
 def calendar_pledge(request, slug):
     pledges = Pledge.objects.published().with_deadline().filter(slug=slug)
     get_object_or_404(pledges.only("pk"))
-    return _calendar_response(
-        pledges.select_related("company"), name="Pledge deadline", filename=f"{slug}.ics"
-    )
+    return _calendar_response(pledges, name="Pledge deadline", filename=f"{slug}.ics")
 
 
 def _export_queryset(request):
