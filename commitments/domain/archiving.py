@@ -15,8 +15,8 @@ once. An archived copy typed by staff is theirs: the archiver never replaces it
 One attempt on one source (``archive_once``):
 1. Claim it: ``UPDATE … SET archive_due_at = now + LEASE WHERE pk = … AND archive_due_at <=
    now`` (and no typed copy). Zero rows: another worker has it, or it is not due.
-2. Take a place in the archive host's budget (``linkcheck.take_request``); none left, it
-   is due again in a minute, nothing counted.
+2. Take a place in the archive host's budget (``linkcheck.spend``); none left, it is due
+   again when one frees (within the minute, or when a 429's hold ends), nothing counted.
 3. Submit (or, with a job, poll). Success writes ``archive_url`` and ``archived_at``
    (public: the content version moves) and clears the rest.
 4. Anything else is written on the row, visible in the admin: "still capturing" polls
@@ -155,9 +155,11 @@ def archive_once(source_id):
     mine = Source.objects.archived_by_us().filter(pk=source_id)
     try:
         result = _attempt(source)
-    except linkcheck.OverBudget:
-        mine.update(archive_due_at=now + timedelta(minutes=1))
-        return Outcome("busy", retry_in=60)
+    except linkcheck.OverBudget as exc:
+        # Due again when the archive's host has a place: within the minute, or when a
+        # 429's hold ends, rather than asking every minute until then.
+        mine.update(archive_due_at=timezone.now() + exc.wait)
+        return Outcome("busy", retry_in=exc.wait.total_seconds())
     except _RateLimited as exc:
         mine.update(archive_due_at=timezone.now() + exc.wait, archive_error=str(exc))
         return Outcome("rate-limited", retry_in=exc.wait.total_seconds())

@@ -10,11 +10,12 @@ same pass (``archive_check``), when the archive's host has budget left.
 Politeness: every request (HEAD, the GET after it, each redirect) first takes a place in
 its host's budget (``take_request``): at most ``TRACKER_LINKCHECK_PER_HOST_PER_MINUTE``
 requests to one host in any 60 seconds, counted in the database (``HostBudget``, row
-locked), so the limit holds across workers. A source whose host has no budget left waits
-for a later run; nothing is recorded for it. A site that answers 429 has its host's
+locked), so the limit holds across workers. A source whose host has no budget left
+waits for a later run, nothing recorded for it. A site that answers 429 has its host's
 budget spent until its Retry-After (a minute if it gives none, a day at most,
-``hold_host_as_asked``); that source, which the answer says nothing about, is looked at again
-within a day and is not counted as failing.
+``hold_host_as_asked``); that source, which the answer says nothing about, is looked at
+again within a day and is not counted as failing, and a source that meets the held host
+is due again when the hold ends.
 
 One run (``check_due_sources``, beat runs it every minute):
 1. List the due sources (``next_check_at`` has come), oldest first, in keyset pages.
@@ -67,27 +68,35 @@ PAGE = 500
 
 
 class OverBudget(Exception):
-    """The host has had its requests for this minute."""
+    """The host has no place left in its budget for ``wait`` (a timedelta) more."""
 
-    def __init__(self, host):
-        super().__init__(f"{host} has had its requests for this minute")
+    def __init__(self, host, wait):
+        super().__init__(f"{host} has no requests left for {wait.total_seconds():.0f} s")
         self.host = host
+        self.wait = wait
 
 
 def take_request(host):
     """Take one place in ``host``'s budget; False when it has none left this minute."""
+    return _take(host) is None
+
+
+def _take(host):
+    """Take one place in ``host``'s budget: None, or how long until a place frees (a
+    timedelta: under a minute, or the rest of a 429's hold)."""
     limit = settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE
     with transaction.atomic():
         budget, _ = HostBudget.objects.select_for_update().get_or_create(host=host)
         # Read the clock after the lock: a worker that waited for it must not grant
         # itself a place at a moment before the holder's.
         now = time.time()
-        recent = [t for t in budget.recent if t > now - WINDOW_SECONDS - MARGIN_SECONDS]
+        recent = sorted(t for t in budget.recent if t > now - WINDOW_SECONDS - MARGIN_SECONDS)
         if len(recent) >= limit:
-            return False
+            # The oldest place lapses first; a held host's places all lapse at its end.
+            return timedelta(seconds=recent[0] + WINDOW_SECONDS + MARGIN_SECONDS - now)
         budget.recent = [*recent, now]
         budget.save(update_fields=["recent"])
-    return True
+    return None
 
 
 def hold_host(host, seconds):
@@ -103,8 +112,9 @@ def hold_host(host, seconds):
 
 def spend(host):
     """``before_request`` for the fetcher: raise instead of going over the budget."""
-    if not take_request(host):
-        raise OverBudget(host)
+    wait = _take(host)
+    if wait is not None:
+        raise OverBudget(host, wait)
 
 
 def host_of(url):
@@ -231,8 +241,13 @@ def check_due_sources(*, limit=None, run_seconds=RUN_SECONDS):
         except OverBudget as exc:
             busy.add(exc.host)
             report.deferred += 1
-            # Nothing learned: due again at once, for a run that finds budget left.
-            Source.objects.filter(pk=source.pk).update(next_check_at=source.next_check_at)
+            # Nothing learned. Due again as it was, first in line when its host has a place
+            # again; but a host a 429 holds past this minute (for up to a day) has none
+            # before the hold ends, so not claimed and let go by every run until then.
+            due = source.next_check_at
+            if exc.wait > timedelta(seconds=WINDOW_SECONDS + MARGIN_SECONDS):
+                due = max(due, timezone.now() + exc.wait)
+            Source.objects.filter(pk=source.pk).update(next_check_at=due)
             continue
         except SoftTimeLimitExceeded:
             raise  # the task is out of time: stop here (this row's lease brings it back)
