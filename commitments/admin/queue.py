@@ -30,7 +30,7 @@ class AwaitingVerdictAdmin(PledgeSearchMixin, ReadOnlyAdminMixin, admin.ModelAdm
     list_display_links = None
     list_select_related = ["company", "owner"]
     list_filter = [("owner", filters.OwnerFilter), "category"]
-    list_per_page = 50
+    list_per_page = 25  # a screenful, as in the pledge list
     actions = None
 
     def get_queryset(self, request):
