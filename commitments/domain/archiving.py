@@ -16,15 +16,16 @@ One attempt on one source (``archive_once``):
 1. Claim it: ``UPDATE … SET archive_due_at = now + LEASE WHERE pk = … AND archive_due_at <=
    now`` (and no typed copy). Zero rows: another worker has it, or it is not due.
 2. Take a place in the archive host's budget (``linkcheck.spend``); none left, it is due
-   again when one frees (within the minute, or when a 429's hold ends), nothing counted.
+   again in a minute (when a 429 holds the host, at the hold's end), nothing counted.
 3. Submit (or, with a job, poll). Success writes ``archive_url`` and ``archived_at``
    (public: the content version moves) and clears the rest.
 4. Anything else is written on the row, visible in the admin: "still capturing" polls
    again soon; a 429 waits for its Retry-After, and so does every other source (the
    archive host's budget is spent until then, ``linkcheck.hold_host_as_asked``); a failure waits ``BACKOFF`` ×2 per attempt
    (≤ ``MAX_BACKOFF``) and after ``MAX_ATTEMPTS`` stops (staff can "archive now").
-The returned ``retry_in`` is what the Celery task retries with; the row holds the same
-due time, so the minute sweep (``archive_due_sources``) picks up any retry the broker lost.
+The returned ``retry_in`` is what the Celery task retries with, up to ``TASK_RETRY_MAX``;
+the row holds the same due time, so the minute sweep (``archive_due_sources``) picks up a
+longer wait, and any retry the broker lost.
 A worker that dies mid-attempt leaves the row claimed until the lease ends.
 """
 
@@ -47,6 +48,9 @@ BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
 POLL = timedelta(seconds=20)
 MAX_ATTEMPTS = 10
+# Longer waits are left to the minute sweep: a countdown past the broker's visibility
+# timeout (an hour on Redis) is delivered again every hour until it is due.
+TASK_RETRY_MAX = timedelta(minutes=10)
 
 
 def enabled():
@@ -156,10 +160,11 @@ def archive_once(source_id):
     try:
         result = _attempt(source)
     except linkcheck.OverBudget as exc:
-        # Due again when the archive's host has a place: within the minute, or when a
-        # 429's hold ends, rather than asking every minute until then.
-        mine.update(archive_due_at=timezone.now() + exc.wait)
-        return Outcome("busy", retry_in=exc.wait.total_seconds())
+        # In a minute, as every source waiting for the budget (not all at each place that
+        # frees); when a 429 holds the host, at the hold's end rather than every minute.
+        wait = exc.wait if exc.held else timedelta(minutes=1)
+        mine.update(archive_due_at=timezone.now() + wait)
+        return Outcome("busy", retry_in=wait.total_seconds())
     except _RateLimited as exc:
         mine.update(archive_due_at=timezone.now() + exc.wait, archive_error=str(exc))
         return Outcome("rate-limited", retry_in=exc.wait.total_seconds())
@@ -209,7 +214,7 @@ def archive_due_sources(*, limit=10):
         outcome = archive_once(pk)
         outcomes[outcome.result] = outcomes.get(outcome.result, 0) + 1
         if outcome.result == "busy":
-            break  # the archive's budget is spent for this minute
+            break  # the archive's budget is spent until a place frees
     return outcomes
 
 

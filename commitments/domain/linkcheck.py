@@ -8,7 +8,7 @@ it is called broken (``broken_since``) soon after it has failed for more than
 same pass (``archive_check``), when the archive's host has budget left.
 
 Politeness: every request (HEAD, the GET after it, each redirect) first takes a place in
-its host's budget (``take_request``): at most ``TRACKER_LINKCHECK_PER_HOST_PER_MINUTE``
+its host's budget (``spend``): at most ``TRACKER_LINKCHECK_PER_HOST_PER_MINUTE``
 requests to one host in any 60 seconds, counted in the database (``HostBudget``, row
 locked), so the limit holds across workers. A source whose host has no budget left
 waits for a later run, nothing recorded for it. A site that answers 429 has its host's
@@ -75,15 +75,22 @@ class OverBudget(Exception):
         self.host = host
         self.wait = wait
 
+    @property
+    def held(self):
+        """A 429 holds the host past this minute: waiting for a busy minute to pass would
+        only meet the hold again."""
+        return self.wait > timedelta(seconds=WINDOW_SECONDS + MARGIN_SECONDS)
+
 
 def take_request(host):
-    """Take one place in ``host``'s budget; False when it has none left this minute."""
+    """Take one place in ``host``'s budget; False when it has none left (``spend`` says
+    for how long)."""
     return _take(host) is None
 
 
 def _take(host):
     """Take one place in ``host``'s budget: None, or how long until a place frees (a
-    timedelta: under a minute, or the rest of a 429's hold)."""
+    timedelta: at most a minute, or the rest of a 429's hold)."""
     limit = settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE
     with transaction.atomic():
         budget, _ = HostBudget.objects.select_for_update().get_or_create(host=host)
@@ -92,8 +99,10 @@ def _take(host):
         now = time.time()
         recent = sorted(t for t in budget.recent if t > now - WINDOW_SECONDS - MARGIN_SECONDS)
         if len(recent) >= limit:
-            # The oldest place lapses first; a held host's places all lapse at its end.
-            return timedelta(seconds=recent[0] + WINDOW_SECONDS + MARGIN_SECONDS - now)
+            # A place frees when the count falls under the limit (held places all lapse
+            # at the hold's end). Unknown, with no limit at all: a minute.
+            frees = recent[-limit] + WINDOW_SECONDS + MARGIN_SECONDS if limit > 0 else now + 60
+            return timedelta(seconds=max(frees - now, 1))
         budget.recent = [*recent, now]
         budget.save(update_fields=["recent"])
     return None
@@ -245,7 +254,7 @@ def check_due_sources(*, limit=None, run_seconds=RUN_SECONDS):
             # again; but a host a 429 holds past this minute (for up to a day) has none
             # before the hold ends, so not claimed and let go by every run until then.
             due = source.next_check_at
-            if exc.wait > timedelta(seconds=WINDOW_SECONDS + MARGIN_SECONDS):
+            if exc.held:
                 due = max(due, timezone.now() + exc.wait)
             Source.objects.filter(pk=source.pk).update(next_check_at=due)
             continue

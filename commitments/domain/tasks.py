@@ -39,9 +39,10 @@ def check_sources():
     return linkcheck.check_due_sources().as_dict()
 
 
-# Retried through Celery with the wait the attempt chose (backoff, Retry-After, polling);
-# the row holds the same due time, so the sweep below covers a retry the broker lost, and
-# the claim makes a duplicate run harmless. max_retries is the attempt count on the row.
+# Retried through Celery with the wait the attempt chose (backoff, Retry-After, polling) when
+# it is short; the row holds the same due time, so the sweep below covers a longer wait and
+# a retry the broker lost, and the claim makes a duplicate run harmless. max_retries is the
+# attempt count on the row.
 @shared_task(
     bind=True,
     name="commitments.archive_source",
@@ -53,7 +54,10 @@ def check_sources():
 def archive_source(self, source_id):
     outcome = archiving.archive_once(source_id)
     logger.info("archive source=%s outcome=%s", source_id, outcome.result)
-    if outcome.retry_in is not None:
+    if (
+        outcome.retry_in is not None
+        and outcome.retry_in <= archiving.TASK_RETRY_MAX.total_seconds()
+    ):
         raise self.retry(countdown=outcome.retry_in)
     return outcome.result
 

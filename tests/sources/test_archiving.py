@@ -181,6 +181,36 @@ def test_the_task_retries_through_celery_with_the_wait_chosen(archive, pledge, c
     assert retries == [90]
 
 
+def test_a_wait_of_an_hour_is_left_to_the_minute_sweep_not_to_the_broker(
+    archive, pledge, clock, monkeypatch
+):
+    # A countdown past the broker's visibility timeout would be delivered every hour.
+    save = archive.httpd.routes["/save"]
+    archive.route("/save", page(429, b"", {"Retry-After": "3600"}))
+    source = SourceFactory(pledge=pledge, url=STORY)
+    monkeypatch.setattr(tasks.archive_source, "retry", pytest.fail)
+
+    assert tasks.archive_source(source.pk) == "rate-limited"
+    assert fresh(source).archive_due_at == START + dt.timedelta(hours=1)
+    archive.route("/save", save)
+    clock.shift(dt.timedelta(hours=1))
+    assert archiving.archive_due_sources() == {"capturing": 1}
+
+
+def test_a_source_that_finds_the_minute_spent_tries_again_in_a_minute(
+    archive, pledge, clock, settings
+):
+    settings.TRACKER_LINKCHECK_PER_HOST_PER_MINUTE = 1
+    first, second = (SourceFactory(pledge=pledge, url=f"{STORY}-{n}") for n in range(2))
+    assert archiving.archive_once(first.pk).result == "capturing"
+
+    clock.shift(dt.timedelta(seconds=20))
+    # Every source waiting for the budget comes back in a minute, not all of them at the
+    # moment one place frees.
+    assert archiving.archive_once(second.pk) == archiving.Outcome("busy", retry_in=60)
+    assert fresh(second).archive_due_at == START + dt.timedelta(seconds=80)
+
+
 def test_the_sweep_archives_sources_whose_task_was_lost(archive, pledge, clock):
     sources = [SourceFactory(pledge=pledge, url=f"{STORY}-{n}") for n in range(3)]
 

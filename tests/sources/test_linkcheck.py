@@ -182,10 +182,16 @@ def test_other_hosts_are_checked_while_one_waits_for_its_budget(web, pledge, set
         SourceFactory(pledge=pledge, url=web.url(f"/busy{n}"))
     other = SourceFactory(pledge=pledge, url=web.url("/other", host="127.0.0.1"))
 
+    due = {s.pk: s.next_check_at for s in Source.objects.all()}
+
     report = linkcheck.check_due_sources()
 
     assert (report.checked, report.deferred) == (2, 2)
     assert fresh(other).last_status == 200
+    # The two that waited keep their place in line for the next run with budget.
+    waited = {s.pk: s.next_check_at for s in Source.objects.filter(last_checked_at=None)}
+    assert len(waited) == 2
+    assert all(at == due[pk] for pk, at in waited.items())
 
 
 def test_a_site_that_answers_429_hears_nothing_more_from_us_until_its_retry_after(
