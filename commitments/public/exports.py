@@ -103,7 +103,8 @@ def json_chunks(pledges):
 def calendar_pledges(pledges):
     """``pledges`` as the rows ``ics.build_calendar`` writes: dicts of its columns and
     the company's name, by deadline. Rows rather than model instances: the biggest
-    company's 683 deadlines were read in half the time (in one process, alternating)."""
+    company's calendar (346 kB) answered in a quarter less time (in one process,
+    alternating old and new), the same bytes."""
     return pledges.order_by("deadline", "pk").values(*ics.CALENDAR_COLUMNS)
 
 
