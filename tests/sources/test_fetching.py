@@ -87,7 +87,8 @@ def test_a_redirect_loop_stops_at_the_redirect_limit(web, settings):
     assert len(web.seen) == 4
 
 
-def test_a_server_that_hangs_times_out(web):
+def test_a_server_that_hangs_times_out(web, settings):
+    settings.TRACKER_FETCH_TIMEOUT_SECONDS = 0.5
     web.route("/slow", lambda handler: time.sleep(5))
 
     started = time.monotonic()
