@@ -101,7 +101,11 @@ def _take(host):
         if len(recent) >= limit:
             # A place frees when the count falls under the limit (held places all lapse
             # at the hold's end). Unknown, with no limit at all: a minute.
-            frees = recent[-limit] + WINDOW_SECONDS + MARGIN_SECONDS if limit > 0 else now + 60
+            frees = (
+                recent[-limit] + WINDOW_SECONDS + MARGIN_SECONDS
+                if limit > 0
+                else now + WINDOW_SECONDS
+            )
             return timedelta(seconds=max(frees - now, 1))
         budget.recent = [*recent, now]
         budget.save(update_fields=["recent"])

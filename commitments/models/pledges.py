@@ -219,7 +219,12 @@ class Pledge(models.Model):
         self._sync_announced_event()
 
     def get_absolute_url(self):
-        return reverse("commitments:pledge", kwargs={"slug": self.slug})
+        return self.path_for(self.slug)
+
+    @staticmethod
+    def path_for(slug):
+        """A pledge's page, from its slug alone: for lists read as rows, not instances."""
+        return reverse("commitments:pledge", kwargs={"slug": slug})
 
     def clean(self):
         errors = {}

@@ -16,10 +16,9 @@ tests parse every feed back with ``icalendar``.
 import datetime as dt
 
 from django.conf import settings
-from django.urls import reverse
 
 from commitments.domain import calendar, site
-from commitments.models.pledges import CATEGORY_LABELS, STATUS_LABELS
+from commitments.models.pledges import CATEGORY_LABELS, STATUS_LABELS, Pledge
 
 LINE_OCTETS = 75
 
@@ -55,7 +54,7 @@ def build_calendar(pledges, *, name, description=""):
 
 
 def _event(pledge, host):
-    url = settings.SITE_URL + reverse("commitments:pledge", kwargs={"slug": pledge["slug"]})
+    url = settings.SITE_URL + Pledge.path_for(pledge["slug"])
     stamp = pledge["updated_at"] or calendar.start_of_day(calendar.today())
     deadline, status, category = pledge["deadline"], pledge["status"], pledge["category"]
     summary = f"Deadline: {pledge['company__name']} — {pledge['title']}"

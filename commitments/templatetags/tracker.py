@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from commitments.domain import calendar, markdown
-from commitments.models import PledgeEvent
+from commitments.models import Pledge, PledgeEvent
 from commitments.models.events import PAYMENT_KINDS
 from commitments.models.pledges import STATUS_LABELS
 
@@ -111,7 +111,7 @@ def timeline_events(years_of_events):
     # A pledge or company often has several events on a page: one reverse() each.
     @functools.cache
     def pledge_url(slug):
-        return escape(reverse("commitments:pledge", kwargs={"slug": slug}))
+        return escape(Pledge.path_for(slug))
 
     @functools.cache
     def company_url(slug):
