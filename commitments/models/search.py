@@ -17,7 +17,7 @@ On PostgreSQL:
   minute after a change (``commitments.public.tasks``). With the bench's 100k pledges and
   20k companies it holds 20k words; on a machine where the timeline takes 13 ms, a lookup
   took 0.1–0.2 ms where reading the titles similar to the text had taken 13 ms (the
-  misspelt timeline search 60.5 → 42.7 ms in a full bench run, README "Benchmarks"), and a
+  misspelt timeline search 60.5 → 42.7 ms in a full bench run of 1 December), and a
   refresh takes 1.3 s of the worker's time (2.2 s from empty).
 
 So a search costs one query to learn whether the words match (and, when they do not, one
