@@ -21,8 +21,8 @@ On PostgreSQL:
   refresh takes 1.3 s of the worker's time (2.2 s from empty).
 
 So a search costs one query to learn whether the words match (and, when they do not, one
-for the nearest words and one to check they find a pledge), plus the queries that use the
-matches, whatever their number.
+for the nearest words, in a transaction of its own that sets ``CORRECTION_SETTINGS``, and one
+to check they find a pledge), plus the queries that use the matches, whatever their number.
 
 On SQLite (development) the fallback is ``icontains`` over title, summary and company name,
 unranked.
